@@ -1,0 +1,13 @@
+//! Shared vocabulary of the AMVL crates: the traits the parts meet through, the batch
+//! layout, special tokens, config loading with helpful errors, and run-time device selection.
+
+pub mod batch;
+pub mod config_file;
+pub mod device;
+pub mod special_tokens;
+pub mod traits;
+
+pub use batch::AmvlBatch;
+pub use config_file::{ConfigError, load_toml, parse_toml};
+pub use device::{DeviceError, available_device_names, parse_device};
+pub use traits::{LanguageModel, VisionTower};
