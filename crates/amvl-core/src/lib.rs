@@ -10,4 +10,4 @@ pub mod traits;
 pub use batch::AmvlBatch;
 pub use config_file::{ConfigError, load_toml, parse_toml};
 pub use device::{DeviceError, available_device_names, parse_device};
-pub use traits::{LanguageModel, VisionTower};
+pub use traits::{DecoderCache, LanguageModel, VisionTower};

@@ -13,8 +13,18 @@ pub trait VisionTower {
 }
 
 /// A causal language model driven by embeddings, with an incremental key/value cache.
+/// What a language model keeps between incremental calls.
+pub trait DecoderCache: Clone {
+    fn batch_size(&self) -> usize;
+    /// Positions cached so far (padding included).
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 pub trait LanguageModel {
-    type Cache: Clone;
+    type Cache: DecoderCache;
 
     fn d_model(&self) -> usize;
     fn vocab_size(&self) -> usize;

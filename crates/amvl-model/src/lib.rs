@@ -1,1 +1,20 @@
+//! The multimodal AMVL model: `[image tokens, question, <lat>_1..k, answer]`.
+//!
+//! Training runs the image+question prefix once and reuses its keys/values for the prior pass,
+//! the posterior pass (which sees the target first) and the teacher-forced decode.
 
+mod config;
+mod generate;
+mod latent_block;
+mod model;
+mod projector;
+mod suffix;
+mod train_forward;
+
+pub use config::{ModelConfig, TargetMode};
+pub use generate::{GenerateOptions, Generation, LatentChoice};
+pub use latent_block::LatentBlock;
+pub use model::AmvlModel;
+pub use projector::Projector;
+pub use suffix::Prefix;
+pub use train_forward::TrainOutput;

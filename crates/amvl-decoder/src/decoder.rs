@@ -1,0 +1,101 @@
+use amvl_core::{DecoderCache, LanguageModel};
+use burn::nn::{Embedding, Linear, RmsNorm};
+use burn::prelude::*;
+
+use crate::cache::KvCache;
+use crate::layer::DecoderLayer;
+use crate::mask::attention_mask;
+use crate::rope::RotaryTables;
+
+/// The causal decoder. Drive it with embeddings through [`LanguageModel::forward_embeds`].
+#[derive(Module, Debug)]
+pub struct Decoder {
+    pub embed_tokens: Embedding,
+    pub layers: Vec<DecoderLayer>,
+    pub norm: RmsNorm,
+    /// `None` when the head is tied to `embed_tokens`.
+    pub lm_head: Option<Linear>,
+    pub rope_theta: f64,
+    pub head_dim: usize,
+}
+
+impl Decoder {
+    /// Token ids [batch, seq] (all real) → logits [batch, seq, vocab]; convenience for checks.
+    pub fn forward_ids(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        let [b, s] = ids.dims();
+        let real = Tensor::<2, Bool>::full([b, s], true, &ids.device());
+        let (hidden, _) = self.forward_embeds(self.embed_tokens(ids), real, None);
+        self.logits(hidden)
+    }
+
+    fn n_heads(&self) -> usize {
+        self.layers.first().map(|l| l.self_attn.n_heads).unwrap_or(1)
+    }
+}
+
+impl LanguageModel for Decoder {
+    type Cache = KvCache;
+
+    fn d_model(&self) -> usize {
+        self.embed_tokens.weight.dims()[1]
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.embed_tokens.weight.dims()[0]
+    }
+
+    fn embed_tokens(&self, ids: Tensor<2, Int>) -> Tensor<3> {
+        self.embed_tokens.forward(ids)
+    }
+
+    fn embedding_table(&self) -> Tensor<2> {
+        self.embed_tokens.weight.val()
+    }
+
+    fn forward_embeds(
+        &self,
+        embeds: Tensor<3>,
+        real: Tensor<2, Bool>,
+        cache: Option<KvCache>,
+    ) -> (Tensor<3>, KvCache) {
+        let [batch, seq, _] = embeds.dims();
+        let device = embeds.device();
+        let (cached, start, real_all) = match &cache {
+            Some(c) => (
+                c.len(),
+                c.next_position(),
+                Tensor::cat(vec![c.real.clone(), real.clone()], 1),
+            ),
+            None => (
+                0,
+                Tensor::<2, Int>::zeros([batch, 1], &device),
+                real.clone(),
+            ),
+        };
+        let positions = (start + real.int().cumsum(1) - 1).clamp_min(0);
+        let rope = RotaryTables::new(positions, self.head_dim, self.rope_theta);
+        let mask = attention_mask(real_all.clone(), cached, seq, self.n_heads());
+        let mut x = embeds;
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (i, layer) in self.layers.iter().enumerate() {
+            let layer_cache = cache.as_ref().map(|c| &c.layers[i]);
+            let (out, new_cache) = layer.forward(x, &rope, mask.clone(), layer_cache);
+            x = out;
+            layers.push(new_cache);
+        }
+        (
+            self.norm.forward(x),
+            KvCache {
+                layers,
+                real: real_all,
+            },
+        )
+    }
+
+    fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.embed_tokens.weight.val().transpose().unsqueeze()),
+        }
+    }
+}

@@ -1,0 +1,69 @@
+use amvl_decoder::DecoderConfig;
+use amvl_latent::LatentConfig;
+use amvl_vision::VisionConfig;
+use burn::nn::LinearConfig;
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::latent_block::LatentBlock;
+use crate::model::AmvlModel;
+use crate::projector::Projector;
+
+/// What the posterior pass sees before the latent slots.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetMode {
+    /// The answer alone, as in the paper.
+    #[default]
+    Answer,
+    /// The rationale, then the answer.
+    RationaleAnswer,
+}
+
+/// The whole model's shape. `latent.slots = 0` builds no latent block (`no_latent`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    pub vision: VisionConfig,
+    pub decoder: DecoderConfig,
+    pub latent: LatentConfig,
+    /// Inner width of the 2-layer projector; the decoder width when absent.
+    pub projector_hidden: Option<usize>,
+    pub target: TargetMode,
+}
+
+impl ModelConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        self.vision.validate()?;
+        self.decoder.validate()?;
+        self.latent.validate()?;
+        Ok(())
+    }
+
+    pub fn has_latent(&self) -> bool {
+        self.latent.slots > 0
+    }
+
+    pub fn init(&self, device: &Device) -> AmvlModel {
+        if let Err(e) = self.validate() {
+            panic!("invalid model config: {e}");
+        }
+        let d_model = self.decoder.hidden_size;
+        let hidden = self.projector_hidden.unwrap_or(d_model);
+        let latent = self.has_latent().then(|| LatentBlock {
+            slots: self.latent.init_slots(d_model, device),
+            prior_head: self.latent.init_head(d_model, device),
+            posterior_head: self.latent.init_head(d_model, device),
+            injector: self.latent.init_injector(d_model, device),
+        });
+        AmvlModel {
+            vision: self.vision.init(device),
+            projector: Projector {
+                linear_1: LinearConfig::new(self.vision.hidden_size, hidden).init(device),
+                linear_2: LinearConfig::new(hidden, d_model).init(device),
+            },
+            decoder: self.decoder.init(device),
+            latent,
+        }
+    }
+}

@@ -1,0 +1,159 @@
+use amvl_core::{AmvlBatch, LanguageModel, VisionTower};
+use amvl_latent::DiagGaussian;
+use burn::prelude::*;
+use burn::tensor::Distribution;
+
+use crate::model::AmvlModel;
+use crate::suffix::Prefix;
+
+/// Where the latent z comes from at inference (and in the evaluation controls).
+#[derive(Clone, Debug)]
+pub enum LatentChoice {
+    /// μ of p(z|x).
+    PriorMean,
+    /// μ + τ·σ·ε from p(z|x).
+    PriorSample { tau: f64 },
+    /// μ of q(z|x,y): needs the batch's target; measures answer leakage.
+    PosteriorMean,
+    /// z = 0.
+    Zero,
+    /// A given z [batch, slots, d_latent] (e.g. shuffled or another question's prior).
+    Given(Tensor<3>),
+    /// No latent block in the sequence at all.
+    Removed,
+}
+
+#[derive(Clone, Debug)]
+pub struct GenerateOptions {
+    pub latent: LatentChoice,
+    pub max_new_tokens: usize,
+    /// 0 = greedy; otherwise sample from softmax(logits / temperature).
+    pub temperature: f64,
+    /// Id of `<answer>`, the first decoder input after the latent block.
+    pub answer_start: u32,
+    pub eos: u32,
+}
+
+/// Generated answers and the latents that produced them.
+#[derive(Clone, Debug)]
+pub struct Generation {
+    /// Per sample, the generated ids up to (not including) `<eos>`.
+    pub tokens: Vec<Vec<u32>>,
+    /// [batch, slots, d_latent] as injected (absent when removed or no latent block).
+    pub z: Option<Tensor<3>>,
+    pub prior: Option<DiagGaussian>,
+    /// [batch, vocab]: logits of the first generated token.
+    pub first_logits: Tensor<2>,
+}
+
+impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
+    /// Resolves `choice` into the z to inject, given the prefix (and batch target for the posterior).
+    pub fn choose_latent(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        batch: &AmvlBatch,
+        choice: &LatentChoice,
+    ) -> (Option<Tensor<3>>, Option<DiagGaussian>) {
+        if self.latent.is_none() {
+            return (None, None);
+        }
+        let prior = self.prior(prefix);
+        let z = match choice {
+            LatentChoice::PriorMean => Some(prior.mean.clone()),
+            LatentChoice::PriorSample { tau } => Some(prior.sample(*tau)),
+            LatentChoice::PosteriorMean => Some(
+                self.posterior(prefix, batch.target.clone(), batch.target_mask.clone())
+                    .mean,
+            ),
+            LatentChoice::Zero => Some(prior.mean.zeros_like()),
+            LatentChoice::Given(z) => Some(z.clone()),
+            LatentChoice::Removed => None,
+        };
+        (z, Some(prior))
+    }
+
+    /// Answers the batch's questions with the KV cache: prefix once, latent block, then one
+    /// token at a time.
+    pub fn generate(&self, batch: &AmvlBatch, options: &GenerateOptions) -> Generation {
+        let prefix = self.run_prefix(batch, true);
+        self.generate_with_prefix(&prefix, batch, options)
+    }
+
+    /// [`generate`](Self::generate) after an already-computed prefix (several latent choices
+    /// can share one prefix).
+    pub fn generate_with_prefix(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        batch: &AmvlBatch,
+        options: &GenerateOptions,
+    ) -> Generation {
+        let (z, prior) = self.choose_latent(prefix, batch, &options.latent);
+        let b = batch.batch_size();
+        let device = batch.question.device();
+        let start = Tensor::<2, Int>::full([b, 1], options.answer_start as i64, &device);
+        let start = self.decoder.embed_tokens(start);
+        let suffix = match &z {
+            Some(z) => {
+                let block = self.latent.as_ref().expect("latent block");
+                Tensor::cat(vec![block.injector.forward(z.clone()), start], 1)
+            }
+            None => start,
+        };
+        let len = suffix.dims()[1];
+        let real = Tensor::<2, Bool>::full([b, len], true, &device);
+        let (hidden, mut cache) = self.run_suffix(prefix, suffix, real);
+        let d = hidden.dims()[2];
+        let mut last = hidden.slice([0..b, len - 1..len, 0..d]);
+        let mut tokens = vec![Vec::new(); b];
+        let mut done = vec![false; b];
+        let mut first_logits = None;
+        for _ in 0..options.max_new_tokens {
+            let logits = self.decoder.logits(last).reshape([b, self.decoder.vocab_size()]);
+            if first_logits.is_none() {
+                first_logits = Some(logits.clone());
+            }
+            let next = pick(logits, options.temperature);
+            let ids: Vec<i64> = next
+                .to_data()
+                .try_into_vec_as::<i64>()
+                .expect("token ids");
+            for (i, &id) in ids.iter().enumerate() {
+                if done[i] {
+                    continue;
+                }
+                if id as u32 == options.eos {
+                    done[i] = true;
+                } else {
+                    tokens[i].push(id as u32);
+                }
+            }
+            if done.iter().all(|&d| d) {
+                break;
+            }
+            let embeds = self.decoder.embed_tokens(next.reshape([b, 1]));
+            let real = Tensor::<2, Bool>::full([b, 1], true, &device);
+            let (h, c) = self.decoder.forward_embeds(embeds, real, Some(cache));
+            cache = c;
+            last = h;
+        }
+        Generation {
+            tokens,
+            z,
+            prior,
+            first_logits: first_logits
+                .unwrap_or_else(|| Tensor::zeros([b, self.decoder.vocab_size()], &device)),
+        }
+    }
+}
+
+/// Greedy (temperature 0) or Gumbel-max sampling: [batch, vocab] → [batch]
+fn pick(logits: Tensor<2>, temperature: f64) -> Tensor<1, Int> {
+    let [b, v] = logits.dims();
+    let scores = if temperature > 0.0 {
+        let u = Tensor::<2>::random([b, v], Distribution::Uniform(1e-10, 1.0), &logits.device());
+        logits / temperature - u.log().neg().log()
+    } else {
+        logits
+    };
+    scores.argmax(1).reshape([b])
+}

@@ -1,0 +1,126 @@
+use amvl_core::{AmvlBatch, DecoderCache, LanguageModel, VisionTower};
+use amvl_latent::DiagGaussian;
+use burn::prelude::*;
+
+use crate::model::AmvlModel;
+use crate::suffix::Prefix;
+
+/// What one training forward produces.
+#[derive(Clone, Debug)]
+pub struct TrainOutput {
+    /// [batch, len_a, vocab]: teacher-forced answer logits, aligned with `answer_target`.
+    pub logits: Tensor<3>,
+    /// p(z|x), [batch, slots, d_latent] (absent without a latent block).
+    pub prior: Option<DiagGaussian>,
+    /// q(z|x,y)
+    pub posterior: Option<DiagGaussian>,
+    /// The sample of q injected into the slots [batch, slots, d_latent].
+    pub z: Option<Tensor<3>>,
+}
+
+fn all_real(batch: usize, len: usize, device: &Device) -> Tensor<2, Bool> {
+    Tensor::<2, Bool>::full([batch, len], true, device)
+}
+
+impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
+    /// The training forward with the shared prefix and a fresh sample z ~ q.
+    pub fn forward_train(&self, batch: &AmvlBatch) -> TrainOutput {
+        self.forward_train_with(batch, true, None)
+    }
+
+    /// `shared`: run the prefix once (else three full passes); `noise` [batch, slots, d_latent]:
+    /// the ε of z = μ_q + σ_q·ε (fresh standard normal when `None`).
+    pub fn forward_train_with(&self, batch: &AmvlBatch, shared: bool, noise: Option<Tensor<3>>) -> TrainOutput {
+        let prefix = self.run_prefix(batch, shared);
+        if self.latent.is_none() {
+            let logits = self.decode_logits(&prefix, None, batch.answer_input.clone(), batch.answer_mask.clone());
+            return TrainOutput {
+                logits,
+                prior: None,
+                posterior: None,
+                z: None,
+            };
+        }
+        let prior = self.prior(&prefix);
+        let posterior = self.posterior(&prefix, batch.target.clone(), batch.target_mask.clone());
+        let z = match noise {
+            Some(eps) => posterior.sample_with_noise(eps, 1.0),
+            None => posterior.sample(1.0),
+        };
+        let logits = self.decode_logits(
+            &prefix,
+            Some(z.clone()),
+            batch.answer_input.clone(),
+            batch.answer_mask.clone(),
+        );
+        TrainOutput {
+            logits,
+            prior: Some(prior),
+            posterior: Some(posterior),
+            z: Some(z),
+        }
+    }
+
+    /// Prior pass: `[prefix, <lat>_1..k]` → p(z|x).
+    pub fn prior(&self, prefix: &Prefix<L::Cache>) -> DiagGaussian {
+        let block = self.latent.as_ref().expect("model has no latent block");
+        let batch = prefix_batch(prefix);
+        let slots = block.slots.expand(batch);
+        let device = slots.device();
+        let (hidden, _) = self.run_suffix(prefix, slots, all_real(batch, block.count(), &device));
+        block.prior_head.forward(hidden)
+    }
+
+    /// Posterior pass: `[prefix, target, <lat>_1..k]` → q(z|x,y). `target`/`mask` [batch, len_t].
+    pub fn posterior(&self, prefix: &Prefix<L::Cache>, target: Tensor<2, Int>, mask: Tensor<2, Bool>) -> DiagGaussian {
+        let block = self.latent.as_ref().expect("model has no latent block");
+        let [batch, len_t] = target.dims();
+        let k = block.count();
+        let slots = block.slots.expand(batch);
+        let device = slots.device();
+        let suffix = Tensor::cat(vec![self.decoder.embed_tokens(target), slots], 1);
+        let real = Tensor::cat(vec![mask, all_real(batch, k, &device)], 1);
+        let (hidden, _) = self.run_suffix(prefix, suffix, real);
+        let d = hidden.dims()[2];
+        block
+            .posterior_head
+            .forward(hidden.slice([0..batch, len_t..len_t + k, 0..d]))
+    }
+
+    /// Teacher-forced decode: `[prefix, inject(z), answer_input]` → logits [batch, len_a, vocab].
+    /// `z = None` drops the latent block from the sequence entirely.
+    pub fn decode_logits(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        z: Option<Tensor<3>>,
+        answer_input: Tensor<2, Int>,
+        answer_mask: Tensor<2, Bool>,
+    ) -> Tensor<3> {
+        let [batch, len_a] = answer_input.dims();
+        let answer = self.decoder.embed_tokens(answer_input);
+        let device = answer.device();
+        let (suffix, real, skip) = match z {
+            Some(z) => {
+                let block = self.latent.as_ref().expect("model has no latent block");
+                let k = z.dims()[1];
+                (
+                    Tensor::cat(vec![block.injector.forward(z), answer], 1),
+                    Tensor::cat(vec![all_real(batch, k, &device), answer_mask], 1),
+                    k,
+                )
+            }
+            None => (answer, answer_mask, 0),
+        };
+        let (hidden, _) = self.run_suffix(prefix, suffix, real);
+        let d = hidden.dims()[2];
+        self.decoder
+            .logits(hidden.slice([0..batch, skip..skip + len_a, 0..d]))
+    }
+}
+
+fn prefix_batch<C: DecoderCache>(prefix: &Prefix<C>) -> usize {
+    match prefix {
+        Prefix::Cached(c) => c.batch_size(),
+        Prefix::Naive { embeds, .. } => embeds.dims()[0],
+    }
+}

@@ -1,0 +1,146 @@
+use amvl_core::{ConfigError, load_toml, parse_toml};
+use amvl_loss::LossConfig;
+use amvl_model::ModelConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Optimisation settings.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Optimizer steps.
+    pub steps: u64,
+    pub batch_size: usize,
+    /// Micro-batches accumulated per optimizer step.
+    pub grad_accum: usize,
+    pub learning_rate: f64,
+    /// Linear LR warm-up steps, then cosine decay to `learning_rate · min_lr_ratio`.
+    pub lr_warmup_steps: u64,
+    pub min_lr_ratio: f64,
+    pub weight_decay: f64,
+    /// Global gradient-norm clip (0 = off).
+    pub grad_clip: f64,
+    pub log_every: u64,
+    pub checkpoint_every: u64,
+    /// Skip an optimizer step whose loss is not finite (otherwise stop the run).
+    pub skip_nonfinite: bool,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            steps: 300,
+            batch_size: 16,
+            grad_accum: 1,
+            learning_rate: 1e-3,
+            lr_warmup_steps: 30,
+            min_lr_ratio: 0.1,
+            weight_decay: 0.01,
+            grad_clip: 1.0,
+            log_every: 10,
+            checkpoint_every: 100,
+            skip_nonfinite: false,
+            seed: 0,
+        }
+    }
+}
+
+/// Where training data comes from and how it is tokenised.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Seed of the procedural suite.
+    pub suite_seed: u64,
+    /// Suite tasks to use (empty = all).
+    pub tasks: Vec<String>,
+    /// Items per task in the training split.
+    pub train_per_task: usize,
+    /// Items per task in each evaluation split.
+    pub eval_per_task: usize,
+    pub max_images: usize,
+    pub max_question_len: usize,
+    pub max_target_len: usize,
+    pub max_answer_len: usize,
+    /// Truncate over-long sequences instead of refusing them.
+    pub truncate: bool,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            suite_seed: 2026,
+            tasks: Vec::new(),
+            train_per_task: 2000,
+            eval_per_task: 100,
+            max_images: 4,
+            max_question_len: 64,
+            max_target_len: 48,
+            max_answer_len: 4,
+            truncate: false,
+        }
+    }
+}
+
+/// Everything a run needs, as one TOML file: `[model.*]`, `[loss]`, `[train]`, `[data]`.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    pub model: ModelConfig,
+    pub loss: LossConfig,
+    pub train: TrainConfig,
+    pub data: DataConfig,
+}
+
+impl RunConfig {
+    /// Loads and validates `path`; errors name the file, line and key.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let config: RunConfig = load_toml(path)?;
+        config.checked(&path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: RunConfig = parse_toml(text, origin)?;
+        config.checked(origin)
+    }
+
+    fn checked(self, origin: &str) -> Result<Self, ConfigError> {
+        self.validate().map_err(|message| ConfigError::Invalid {
+            origin: origin.to_string(),
+            message,
+        })?;
+        Ok(self)
+    }
+
+    /// Impossible combinations, caught before anything runs.
+    pub fn validate(&self) -> Result<(), String> {
+        self.model.validate()?;
+        self.loss.validate()?;
+        if self.loss.objective.uses_latent() && self.model.latent.slots == 0 {
+            return Err(format!(
+                "model.latent.slots = 0 but the objective `{}` needs a latent block (use `no_latent`, or slots > 0)",
+                self.loss.objective
+            ));
+        }
+        if self.train.batch_size == 0 || self.train.grad_accum == 0 || self.train.steps == 0 {
+            return Err("train.batch_size, train.grad_accum and train.steps must be positive".into());
+        }
+        if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
+            return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));
+        }
+        if self.data.max_images == 0 {
+            return Err("data.max_images must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The model shape actually built: `no_latent` builds no latent block.
+    pub fn model_to_build(&self) -> ModelConfig {
+        let mut model = self.model.clone();
+        if !self.loss.objective.uses_latent() {
+            model.latent.slots = 0;
+        }
+        model
+    }
+}

@@ -1,0 +1,13 @@
+//! Evaluation: accuracy with z from the prior (mean and τ-sampled, scored by the generated letter
+//! and by option likelihood), answer leakage (posterior vs prior, KL per slot, linear probes),
+//! and whether the latents matter (zeroed, shuffled, removed, swapped z; latent vs token norms).
+
+mod conditions;
+mod evaluator;
+mod probe;
+mod report;
+
+pub use conditions::Condition;
+pub use evaluator::{EvalOptions, evaluate};
+pub use probe::probe_accuracy;
+pub use report::{EvalReport, TaskReport};

@@ -1,0 +1,266 @@
+//! The training loop: read top to bottom. Three passes share one prefix inside
+//! `forward_train`; both heads and the decoder are updated by one AdamW step.
+
+use amvl_core::AmvlBatch;
+use amvl_loss::AmvlLoss;
+use amvl_model::AmvlModel;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::checkpoint::{CheckpointError, Checkpoints, TrainState};
+use crate::config::RunConfig;
+use crate::data_order::{DataOrder, mix_seed};
+use crate::lr::learning_rate;
+use crate::metrics::{MetricsLog, StepRecord};
+
+/// Anything that can hand the trainer a batch of training items by index.
+pub trait BatchSource {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The items at `indices` as one batch on `device`.
+    fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, String>;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(
+        "non-finite loss at step {step} (total {total}, ntp {ntp}, forward {forward}, reverse {reverse}); \
+         the run stopped before applying it, so no NaN reached the weights. Last good checkpoint: {last_checkpoint}. \
+         Lower train.learning_rate, or set train.skip_nonfinite = true to skip such steps"
+    )]
+    NonFinite {
+        step: u64,
+        total: f32,
+        ntp: f32,
+        forward: f32,
+        reverse: f32,
+        last_checkpoint: String,
+    },
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    #[error("data: {0}")]
+    Data(String),
+    #[error("run folder {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Receives progress; the CLI prints lines or draws a bar.
+pub trait Progress {
+    fn record(&mut self, record: &StepRecord, total_steps: u64);
+    fn message(&mut self, text: &str);
+}
+
+/// Prints one line per record.
+pub struct LinePrinter;
+
+impl Progress for LinePrinter {
+    fn record(&mut self, record: &StepRecord, total_steps: u64) {
+        println!("{}", record.line(total_steps));
+    }
+    fn message(&mut self, text: &str) {
+        println!("{text}");
+    }
+}
+
+/// Where the run ended.
+#[derive(Debug)]
+pub struct TrainOutcome {
+    pub model: AmvlModel,
+    pub state: TrainState,
+    pub last_checkpoint: PathBuf,
+}
+
+/// Optional stop after a given step (to test interruption).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StopAt(pub Option<u64>);
+
+pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
+    let clip = (config.train.grad_clip > 0.0)
+        .then(|| GradientClippingConfig::Norm(config.train.grad_clip as f32));
+    AdamWConfig::new()
+        .with_weight_decay(config.train.weight_decay as f32)
+        .with_grad_clipping(clip)
+        .init()
+}
+
+/// Builds the model for `config` from its seed (on an autodiff `device`).
+pub fn init_model(config: &RunConfig, device: &Device) -> AmvlModel {
+    device.seed(mix_seed(&[config.train.seed, 0x1417]));
+    config.model_to_build().init(device)
+}
+
+/// Trains in `run_dir` (its `checkpoints/` and `metrics.*`), resuming from the latest checkpoint
+/// when `resume` is set. `device` must have autodiff enabled.
+pub fn train(
+    config: &RunConfig,
+    run_dir: &Path,
+    device: &Device,
+    data: &dyn BatchSource,
+    model: Option<AmvlModel>,
+    resume: bool,
+    stop: StopAt,
+    progress: &mut dyn Progress,
+) -> Result<TrainOutcome, TrainError> {
+    let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
+    let mut model = model.unwrap_or_else(|| init_model(config, device));
+    let mut optim = optimizer(config);
+    let mut state = TrainState {
+        step: 0,
+        seed: config.train.seed,
+        samples_seen: 0,
+        skipped_steps: 0,
+        elapsed_seconds: 0.0,
+    };
+    if resume {
+        let latest = checkpoints
+            .latest()
+            .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
+        state = Checkpoints::load_state(&latest)?;
+        model = Checkpoints::load_model(&latest, model)?;
+        optim = Checkpoints::load_optimizer(&latest, optim)?;
+        progress.message(&format!("resumed from {} (step {})", latest.display(), state.step));
+    }
+    let metrics = MetricsLog::open(run_dir, resume.then_some(state.step)).map_err(|source| TrainError::Io {
+        path: run_dir.to_path_buf(),
+        source,
+    })?;
+
+    let loss = AmvlLoss::new(config.loss.clone());
+    let train = &config.train;
+    let samples_per_step = (train.batch_size * train.grad_accum) as u64;
+    let mut order = DataOrder::new(train.seed, data.len());
+    let mut last_checkpoint = checkpoints
+        .latest()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "none".into());
+    let mut window = [0f64; 6];
+    let mut window_steps = 0u64;
+    let mut window_start = Instant::now();
+    let run_start = Instant::now() - std::time::Duration::from_secs_f64(state.elapsed_seconds);
+
+    while state.step < train.steps {
+        let step = state.step;
+        device.seed(mix_seed(&[train.seed, step, 0x57E9]));
+        let lr = learning_rate(train, step);
+        let mut accumulator = GradientsAccumulator::new();
+        let mut values = [0f32; 6];
+        let mut finite = true;
+        let (mut beta, mut gamma) = (0.0, 0.0);
+        for micro in 0..train.grad_accum {
+            let start = (step * train.grad_accum as u64 + micro as u64) * train.batch_size as u64;
+            let indices = order.indices(start, train.batch_size);
+            let batch = data.batch(&indices, device).map_err(TrainError::Data)?;
+            let out = model.forward_train(&batch);
+            let terms = loss.compute(
+                step,
+                out.logits,
+                batch.answer_target.clone(),
+                batch.answer_mask.clone(),
+                out.prior.as_ref(),
+                out.posterior.as_ref(),
+            );
+            (beta, gamma) = (terms.beta, terms.gamma);
+            let scalars: Vec<f32> = Tensor::cat(
+                vec![
+                    terms.total.clone(),
+                    terms.ntp.clone(),
+                    terms.forward.clone(),
+                    terms.reverse.clone(),
+                    terms.kl_qp.clone(),
+                    terms.kl_pq.clone(),
+                ],
+                0,
+            )
+            .into_data()
+            .try_into_vec_as::<f32>()
+            .expect("loss scalars");
+            for (v, s) in values.iter_mut().zip(&scalars) {
+                *v += s / train.grad_accum as f32;
+            }
+            if !scalars.iter().all(|v| v.is_finite()) {
+                finite = false;
+                break;
+            }
+            let objective = terms.total / train.grad_accum as f32;
+            let grads = GradientsParams::from_grads(objective.backward(), &model);
+            accumulator.accumulate(&model, grads);
+        }
+        if !finite {
+            if train.skip_nonfinite {
+                state.step += 1;
+                state.skipped_steps += 1;
+                progress.message(&format!("step {step}: non-finite loss, step skipped"));
+                continue;
+            }
+            return Err(TrainError::NonFinite {
+                step,
+                total: values[0],
+                ntp: values[1],
+                forward: values[2],
+                reverse: values[3],
+                last_checkpoint,
+            });
+        }
+        model = optim.step(lr, model, accumulator.grads());
+        state.step += 1;
+        state.samples_seen += samples_per_step;
+        for (w, v) in window.iter_mut().zip(values) {
+            *w += v as f64;
+        }
+        window_steps += 1;
+
+        let at_end = state.step == train.steps || stop.0 == Some(state.step);
+        if state.step % train.log_every == 0 || at_end {
+            let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
+            let n = window_steps as f64;
+            let per_step = elapsed / n;
+            let record = StepRecord {
+                step: state.step,
+                total: window[0] / n,
+                ntp: window[1] / n,
+                forward: window[2] / n,
+                reverse: window[3] / n,
+                kl_qp: window[4] / n,
+                kl_pq: window[5] / n,
+                beta,
+                gamma,
+                lr,
+                samples_per_second: samples_per_step as f64 / per_step,
+                elapsed_seconds: run_start.elapsed().as_secs_f64(),
+                eta_seconds: per_step * (train.steps - state.step) as f64,
+            };
+            metrics.append(&record).map_err(|source| TrainError::Io {
+                path: run_dir.to_path_buf(),
+                source,
+            })?;
+            progress.record(&record, train.steps);
+            window = [0.0; 6];
+            window_steps = 0;
+            window_start = Instant::now();
+        }
+        if state.step % train.checkpoint_every == 0 || at_end {
+            state.elapsed_seconds = run_start.elapsed().as_secs_f64();
+            let path = checkpoints.save(&model, &optim, &state)?;
+            last_checkpoint = path.display().to_string();
+        }
+        if stop.0 == Some(state.step) {
+            break;
+        }
+    }
+    let last_checkpoint = checkpoints
+        .latest()
+        .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
+    Ok(TrainOutcome {
+        model,
+        state,
+        last_checkpoint,
+    })
+}

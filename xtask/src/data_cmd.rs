@@ -1,0 +1,111 @@
+//! `cargo xtask data …`: export the procedural suite, draw contact sheets, and check user
+//! datasets (JSONL or BLINK parquet).
+
+use std::path::PathBuf;
+
+use amvl_data::{
+    BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task, export_suite, write_jsonl,
+    write_suite_preview,
+};
+use anyhow::Context;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum DataCommand {
+    /// Write a split of the suite as DIR/data.jsonl, DIR/images/*.png and DIR/tokenizer.json.
+    Export {
+        /// train, val, test-id or test-ood.
+        #[arg(long)]
+        split: Split,
+        /// Items per task.
+        #[arg(long)]
+        per_task: usize,
+        /// Output folder (must be empty or absent unless --force).
+        #[arg(long)]
+        out: PathBuf,
+        /// Suite seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Comma-separated task names, or `all`.
+        #[arg(long, default_value = "all")]
+        tasks: String,
+        /// Side of the generated images, px.
+        #[arg(long, default_value_t = amvl_data::DEFAULT_IMAGE_SIZE)]
+        image_size: u32,
+        /// Overwrite a non-empty output folder.
+        #[arg(long)]
+        force: bool,
+        /// Items per task and split whose text trains the tokenizer.
+        #[arg(long, default_value_t = 200)]
+        tokenizer_items: usize,
+    },
+    /// Render a contact sheet (a few items per task with question, options, answer, rationale).
+    Preview {
+        #[arg(long)]
+        split: Split,
+        /// Output PNG.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        per_task: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "all")]
+        tasks: String,
+        #[arg(long, default_value_t = amvl_data::DEFAULT_IMAGE_SIZE)]
+        image_size: u32,
+    },
+    /// Validate a JSONL dataset (a data.jsonl file or its folder): fields, answers, image paths and images.
+    Check {
+        path: PathBuf,
+        /// Skip items with missing or undecodable images (and list them) instead of failing.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Read BLINK parquet files from a local folder; print a summary, optionally convert to JSONL.
+    Blink {
+        /// Folder with one sub-folder per sub-task holding `val-*.parquet` / `test-*.parquet`.
+        dir: PathBuf,
+        /// val or test (test answers are hidden: items are unscorable).
+        #[arg(long, default_value = "val")]
+        split: BlinkSplit,
+        /// Also write the items as JSONL + PNGs to this folder.
+        #[arg(long)]
+        to_jsonl: Option<PathBuf>,
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
+    match cmd {
+        DataCommand::Export { split, per_task, out, seed, tasks, image_size, force, tokenizer_items } => {
+            let tasks = Task::parse_list(&tasks)?;
+            let opts = ExportOptions { seed, split, tasks, per_task, image_size, out, force, tokenizer_items_per_task: tokenizer_items };
+            let summary = export_suite(&opts).with_context(|| format!("exporting {split} to {}", opts.out.display()))?;
+            print!("{summary}");
+        }
+        DataCommand::Preview { split, out, per_task, seed, tasks, image_size } => {
+            let tasks = Task::parse_list(&tasks)?;
+            let n = write_suite_preview(seed, split, &tasks, per_task, image_size, &out)?;
+            println!("wrote a contact sheet of {n} items to {}", out.display());
+        }
+        DataCommand::Check { path, skip_bad } => {
+            let ds = JsonlDataset::open(&path, JsonlOptions { skip_bad, check_images: true })?;
+            println!("{}: {}", ds.file().display(), ds.summary());
+        }
+        DataCommand::Blink { dir, split, to_jsonl, force } => {
+            let ds = BlinkDataset::open(&dir, split)?;
+            println!("{}", ds.describe());
+            println!("sub-tasks: {}", ds.sub_tasks().join(", "));
+            if split == BlinkSplit::Test {
+                println!("test answers are hidden: these items can be run but not scored");
+            }
+            if let Some(out) = to_jsonl {
+                amvl_data::export::prepare_out_dir(&out, force)?;
+                let n = write_jsonl(&out, (0..ds.len()).map(|i| ds.get(i)))?;
+                println!("wrote {n} items to {}", out.display());
+            }
+        }
+    }
+    Ok(())
+}
