@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use amvl_data::{
-    BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task, export_suite, write_jsonl,
-    write_suite_preview,
+    BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task,
+    export_suite, write_jsonl, write_suite_preview,
 };
 use anyhow::Context;
 
@@ -78,22 +78,59 @@ pub enum DataCommand {
 
 pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
     match cmd {
-        DataCommand::Export { split, per_task, out, seed, tasks, image_size, force, tokenizer_items } => {
+        DataCommand::Export {
+            split,
+            per_task,
+            out,
+            seed,
+            tasks,
+            image_size,
+            force,
+            tokenizer_items,
+        } => {
             let tasks = Task::parse_list(&tasks)?;
-            let opts = ExportOptions { seed, split, tasks, per_task, image_size, out, force, tokenizer_items_per_task: tokenizer_items };
-            let summary = export_suite(&opts).with_context(|| format!("exporting {split} to {}", opts.out.display()))?;
+            let opts = ExportOptions {
+                seed,
+                split,
+                tasks,
+                per_task,
+                image_size,
+                out,
+                force,
+                tokenizer_items_per_task: tokenizer_items,
+            };
+            let summary = export_suite(&opts)
+                .with_context(|| format!("exporting {split} to {}", opts.out.display()))?;
             print!("{summary}");
         }
-        DataCommand::Preview { split, out, per_task, seed, tasks, image_size } => {
+        DataCommand::Preview {
+            split,
+            out,
+            per_task,
+            seed,
+            tasks,
+            image_size,
+        } => {
             let tasks = Task::parse_list(&tasks)?;
             let n = write_suite_preview(seed, split, &tasks, per_task, image_size, &out)?;
             println!("wrote a contact sheet of {n} items to {}", out.display());
         }
         DataCommand::Check { path, skip_bad } => {
-            let ds = JsonlDataset::open(&path, JsonlOptions { skip_bad, check_images: true })?;
+            let ds = JsonlDataset::open(
+                &path,
+                JsonlOptions {
+                    skip_bad,
+                    check_images: true,
+                },
+            )?;
             println!("{}: {}", ds.file().display(), ds.summary());
         }
-        DataCommand::Blink { dir, split, to_jsonl, force } => {
+        DataCommand::Blink {
+            dir,
+            split,
+            to_jsonl,
+            force,
+        } => {
             let ds = BlinkDataset::open(&dir, split)?;
             println!("{}", ds.describe());
             println!("sub-tasks: {}", ds.sub_tasks().join(", "));

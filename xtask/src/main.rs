@@ -1,1 +1,57 @@
-fn main() {}
+//! `cargo xtask …`: the project's commands (train, eval, data, …).
+
+mod data_cmd;
+mod eval_cmd;
+mod progress;
+mod train_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", about = "AMVL on Burn: train, evaluate, inspect data", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a model (defaults: configs/small.toml, the embedded suite, CPU), then evaluate it.
+    Train(train_cmd::TrainArgs),
+    /// Evaluate a trained run: accuracy, answer leakage and latent controls per task and split.
+    Eval(eval_cmd::EvalArgs),
+    /// Export, preview and check datasets.
+    #[command(subcommand)]
+    Data(data_cmd::DataCommand),
+}
+
+/// The workspace root (where `configs/` lives), found from this crate's manifest.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// `path` as given if it exists, else relative to the workspace root.
+pub fn resolve(path: &std::path::Path) -> PathBuf {
+    if path.exists() || path.is_absolute() {
+        return path.to_path_buf();
+    }
+    let rooted = workspace_root().join(path);
+    if rooted.exists() { rooted } else { path.to_path_buf() }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train_cmd::run(args),
+        Command::Eval(args) => eval_cmd::run(args),
+        Command::Data(cmd) => data_cmd::run(cmd),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

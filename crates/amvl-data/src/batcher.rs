@@ -42,7 +42,11 @@ impl FromStr for TargetMode {
         match s.trim() {
             "answer" => Ok(TargetMode::Answer),
             "rationale_answer" | "rationale-answer" => Ok(TargetMode::RationaleAnswer),
-            other => Err(DataError::UnknownName { kind: "target mode", given: other.into(), expected: "answer, rationale_answer".into() }),
+            other => Err(DataError::UnknownName {
+                kind: "target mode",
+                given: other.into(),
+                expected: "answer, rationale_answer".into(),
+            }),
         }
     }
 }
@@ -103,7 +107,10 @@ pub struct AmvlBatcher {
 
 impl AmvlBatcher {
     pub fn new(cfg: BatcherConfig, tokenizer: Arc<AmvlTokenizer>) -> Self {
-        Self { cfg, tok: tokenizer }
+        Self {
+            cfg,
+            tok: tokenizer,
+        }
     }
 
     pub fn config(&self) -> &BatcherConfig {
@@ -114,10 +121,21 @@ impl AmvlBatcher {
         &self.tok
     }
 
-    fn limit(&self, item: &Item, what: &'static str, mut v: Vec<u32>, max: usize) -> Result<Vec<u32>, DataError> {
+    fn limit(
+        &self,
+        item: &Item,
+        what: &'static str,
+        mut v: Vec<u32>,
+        max: usize,
+    ) -> Result<Vec<u32>, DataError> {
         if v.len() > max {
             if !self.cfg.truncate {
-                return Err(DataError::TooLong { item: item.id.clone(), what, len: v.len(), max });
+                return Err(DataError::TooLong {
+                    item: item.id.clone(),
+                    what,
+                    len: v.len(),
+                    max,
+                });
             }
             v.truncate(max);
         }
@@ -128,12 +146,19 @@ impl AmvlBatcher {
     pub fn encode_item(&self, item: &Item) -> Result<EncodedItem, DataError> {
         let t = &self.tok;
         if item.images.is_empty() {
-            return Err(DataError::BadItem { item: item.id.clone(), message: "no image".into() });
+            return Err(DataError::BadItem {
+                item: item.id.clone(),
+                message: "no image".into(),
+            });
         }
         if item.images.len() > self.cfg.max_images {
             return Err(DataError::BadItem {
                 item: item.id.clone(),
-                message: format!("{} images, more than max_images = {}", item.images.len(), self.cfg.max_images),
+                message: format!(
+                    "{} images, more than max_images = {}",
+                    item.images.len(),
+                    self.cfg.max_images
+                ),
             });
         }
         let mut question = vec![t.bos_id()];
@@ -141,15 +166,17 @@ impl AmvlBatcher {
         let question = self.limit(item, "question", question, self.cfg.max_question_len)?;
 
         let letter: Vec<u32> = match item.answer {
-            Some(a) if a < item.options.len() => match t.letter_ids(crate::item::MAX_OPTIONS).get(a) {
-                Some(id) => vec![*id],
-                None => {
-                    return Err(DataError::BadAnswer {
-                        origin: format!("item `{}`", item.id),
-                        message: format!("answer index {a} has no letter token"),
-                    });
+            Some(a) if a < item.options.len() => {
+                match t.letter_ids(crate::item::MAX_OPTIONS).get(a) {
+                    Some(id) => vec![*id],
+                    None => {
+                        return Err(DataError::BadAnswer {
+                            origin: format!("item `{}`", item.id),
+                            message: format!("answer index {a} has no letter token"),
+                        });
+                    }
                 }
-            },
+            }
             Some(a) => {
                 return Err(DataError::BadAnswer {
                     origin: format!("item `{}`", item.id),
@@ -165,7 +192,12 @@ impl AmvlBatcher {
         let mut answer_mask = vec![item.answer.is_some(); answer_target.len()];
         if answer_input.len() > self.cfg.max_answer_len {
             if !self.cfg.truncate {
-                return Err(DataError::TooLong { item: item.id.clone(), what: "answer", len: answer_input.len(), max: self.cfg.max_answer_len });
+                return Err(DataError::TooLong {
+                    item: item.id.clone(),
+                    what: "answer",
+                    len: answer_input.len(),
+                    max: self.cfg.max_answer_len,
+                });
             }
             let m = self.cfg.max_answer_len.max(1);
             answer_input.truncate(m);
@@ -184,7 +216,12 @@ impl AmvlBatcher {
                 let total = rat.len() + tail.len();
                 if total > self.cfg.max_target_len {
                     if !self.cfg.truncate {
-                        return Err(DataError::TooLong { item: item.id.clone(), what: "target", len: total, max: self.cfg.max_target_len });
+                        return Err(DataError::TooLong {
+                            item: item.id.clone(),
+                            what: "target",
+                            len: total,
+                            max: self.cfg.max_target_len,
+                        });
                     }
                     // Cut the rationale, keep `<answer> L`.
                     let keep = self.cfg.max_target_len.saturating_sub(tail.len());
@@ -195,7 +232,13 @@ impl AmvlBatcher {
             }
         };
         let target = self.limit(item, "target", target, self.cfg.max_target_len)?;
-        Ok(EncodedItem { question, target, answer_input, answer_target, answer_mask })
+        Ok(EncodedItem {
+            question,
+            target,
+            answer_input,
+            answer_target,
+            answer_mask,
+        })
     }
 
     /// Image tensor data for one item: `[max_images, 3, S, S]` values and the mask.
@@ -216,7 +259,8 @@ impl AmvlBatcher {
                     out.resize(start + 3 * plane, 0.0);
                     for (i, p) in img.pixels().enumerate() {
                         for c in 0..3 {
-                            out[start + c * plane + i] = (f32::from(p.0[c]) / 255.0 - self.cfg.mean[c]) / self.cfg.std[c];
+                            out[start + c * plane + i] =
+                                (f32::from(p.0[c]) / 255.0 - self.cfg.mean[c]) / self.cfg.std[c];
                         }
                     }
                     mask.push(true);
@@ -234,7 +278,10 @@ impl AmvlBatcher {
         if items.is_empty() {
             return Err(DataError::Invalid("cannot batch zero items".into()));
         }
-        let enc = items.iter().map(|i| self.encode_item(i)).collect::<Result<Vec<_>, _>>()?;
+        let enc = items
+            .iter()
+            .map(|i| self.encode_item(i))
+            .collect::<Result<Vec<_>, _>>()?;
         let b = items.len();
         let (m, s) = (self.cfg.max_images, self.cfg.image_size);
         let mut pixels = Vec::with_capacity(b * m * 3 * s * s);
@@ -262,7 +309,12 @@ impl AmvlBatcher {
         let (target, target_mask) = padded(enc.iter().map(|e| &e.target).collect());
         let (answer_input, _) = padded(enc.iter().map(|e| &e.answer_input).collect());
         let (answer_target, _) = padded(enc.iter().map(|e| &e.answer_target).collect());
-        let la = enc.iter().map(|e| e.answer_target.len()).max().unwrap_or(1).max(1);
+        let la = enc
+            .iter()
+            .map(|e| e.answer_target.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let mut amask = Vec::with_capacity(b * la);
         for e in &enc {
             for k in 0..la {
@@ -300,7 +352,9 @@ impl Batcher<Item, AmvlBatch> for AmvlBatcher {
     fn batch(&self, items: Vec<Item>, device: &Device) -> AmvlBatch {
         match AmvlBatcher::batch(self, items, device) {
             Ok(b) => b,
-            Err(e) => panic!("{e} (run AmvlBatcher::check on the dataset before training to catch this up front)"),
+            Err(e) => panic!(
+                "{e} (run AmvlBatcher::check on the dataset before training to catch this up front)"
+            ),
         }
     }
 }

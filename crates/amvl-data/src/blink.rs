@@ -55,7 +55,11 @@ impl FromStr for BlinkSplit {
         match s.trim() {
             "val" | "validation" => Ok(BlinkSplit::Val),
             "test" => Ok(BlinkSplit::Test),
-            other => Err(DataError::UnknownName { kind: "BLINK split", given: other.into(), expected: "val, test".into() }),
+            other => Err(DataError::UnknownName {
+                kind: "BLINK split",
+                given: other.into(),
+                expected: "val, test".into(),
+            }),
         }
     }
 }
@@ -89,7 +93,10 @@ pub struct BlinkDataset {
 }
 
 fn perr(file: &Path, message: impl Into<String>) -> DataError {
-    DataError::Parquet { file: file.to_path_buf(), message: message.into() }
+    DataError::Parquet {
+        file: file.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 fn string_at(a: &dyn Array, row: usize) -> Option<String> {
@@ -131,7 +138,9 @@ fn strings_at(a: &dyn Array, row: usize) -> Option<Vec<String>> {
         }
         _ => return None,
     };
-    (0..values.len()).map(|k| string_at(values.as_ref(), k)).collect()
+    (0..values.len())
+        .map(|k| string_at(values.as_ref(), k))
+        .collect()
 }
 
 /// The `.parquet` files of a split under `dir`, sorted.
@@ -166,13 +175,23 @@ impl BlinkDataset {
         let dir = dir.as_ref().to_path_buf();
         let files = split_files(&dir, split)?;
         if files.is_empty() {
-            return Err(perr(&dir, format!("no `{}-*.parquet` files in this folder or its sub-task folders", split.name())));
+            return Err(perr(
+                &dir,
+                format!(
+                    "no `{}-*.parquet` files in this folder or its sub-task folders",
+                    split.name()
+                ),
+            ));
         }
         let mut records = Vec::new();
         for f in &files {
             read_file(f, split, &mut records)?;
         }
-        Ok(Self { dir, split, records })
+        Ok(Self {
+            dir,
+            split,
+            records,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -202,15 +221,24 @@ impl BlinkDataset {
 
     /// Item `i` with its images decoded.
     pub fn get(&self, i: usize) -> Result<Item, DataError> {
-        let r = self.records.get(i).ok_or_else(|| DataError::Invalid(format!("index {i} out of range ({} items)", self.records.len())))?;
+        let r = self.records.get(i).ok_or_else(|| {
+            DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                self.records.len()
+            ))
+        })?;
         let mut images = Vec::with_capacity(r.images.len());
         for (k, im) in r.images.iter().enumerate() {
             let img = match im {
-                ImageRef::Bytes(b) => image::load_from_memory(b).map(|i| i.to_rgb8()).map_err(|e| DataError::Image {
-                    path: PathBuf::from(format!("{} image {}", r.origin, k + 1)),
-                    origin: r.origin.clone(),
-                    message: format!("cannot decode: {e}"),
-                })?,
+                ImageRef::Bytes(b) => {
+                    image::load_from_memory(b)
+                        .map(|i| i.to_rgb8())
+                        .map_err(|e| DataError::Image {
+                            path: PathBuf::from(format!("{} image {}", r.origin, k + 1)),
+                            origin: r.origin.clone(),
+                            message: format!("cannot decode: {e}"),
+                        })?
+                }
                 ImageRef::File(p) => load_image(p, &r.origin)?,
             };
             images.push(img);
@@ -232,7 +260,11 @@ fn read_file(file: &Path, split: BlinkSplit, out: &mut Vec<Record>) -> Result<()
     let reader = ParquetRecordBatchReaderBuilder::try_new(f)
         .and_then(|b| b.with_batch_size(256).build())
         .map_err(|e| perr(file, format!("cannot read parquet: {e}")))?;
-    let folder_task = file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let folder_task = file
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut row0 = 0usize;
     for batch in reader {
@@ -267,15 +299,27 @@ fn read_batch(
     for row in 0..batch.num_rows() {
         let n = row0 + row;
         let origin = format!("{} row {n}", file.display());
-        let field_err = |field: &str, msg: &str| perr(file, format!("row {n}: column `{field}`: {msg}"));
-        let q = string_at(question.as_ref(), row).ok_or_else(|| field_err("question", "null or not a string"))?;
-        let options = strings_at(choices.as_ref(), row).ok_or_else(|| field_err("choices", "null or not a list of strings"))?;
+        let field_err =
+            |field: &str, msg: &str| perr(file, format!("row {n}: column `{field}`: {msg}"));
+        let q = string_at(question.as_ref(), row)
+            .ok_or_else(|| field_err("question", "null or not a string"))?;
+        let options = strings_at(choices.as_ref(), row)
+            .ok_or_else(|| field_err("choices", "null or not a list of strings"))?;
         if options.is_empty() || options.len() > MAX_OPTIONS {
-            return Err(field_err("choices", &format!("expected 1 to {MAX_OPTIONS} choices, found {}", options.len())));
+            return Err(field_err(
+                "choices",
+                &format!(
+                    "expected 1 to {MAX_OPTIONS} choices, found {}",
+                    options.len()
+                ),
+            ));
         }
         let ans_text = string_at(answer.as_ref(), row).unwrap_or_default();
         let ans = ans_text.trim();
-        let answer_idx = if split == BlinkSplit::Test || ans.is_empty() || ans.eq_ignore_ascii_case("hidden") {
+        let answer_idx = if split == BlinkSplit::Test
+            || ans.is_empty()
+            || ans.eq_ignore_ascii_case("hidden")
+        {
             None
         } else {
             match parse_letter(ans) {
@@ -291,9 +335,18 @@ fn read_batch(
                 },
             }
         };
-        let sub = sub_task.as_ref().and_then(|c| string_at(c.as_ref(), row)).unwrap_or_else(|| folder_task.to_string());
-        let id = idx.as_ref().and_then(|c| string_at(c.as_ref(), row)).unwrap_or_else(|| format!("{sub}-{n}"));
-        let rationale = explanation.as_ref().and_then(|c| string_at(c.as_ref(), row)).filter(|s| !s.trim().is_empty());
+        let sub = sub_task
+            .as_ref()
+            .and_then(|c| string_at(c.as_ref(), row))
+            .unwrap_or_else(|| folder_task.to_string());
+        let id = idx
+            .as_ref()
+            .and_then(|c| string_at(c.as_ref(), row))
+            .unwrap_or_else(|| format!("{sub}-{n}"));
+        let rationale = explanation
+            .as_ref()
+            .and_then(|c| string_at(c.as_ref(), row))
+            .filter(|s| !s.trim().is_empty());
         let mut images = Vec::new();
         for (k, c) in image_cols.iter().enumerate() {
             let Some(c) = c else { continue };
@@ -307,8 +360,14 @@ fn read_batch(
                 }
                 continue;
             };
-            let bytes = st.column_by_name("bytes").and_then(|b| binary_at(b.as_ref(), row)).filter(|b| !b.is_empty());
-            let path = st.column_by_name("path").and_then(|p| string_at(p.as_ref(), row)).filter(|p| !p.is_empty());
+            let bytes = st
+                .column_by_name("bytes")
+                .and_then(|b| binary_at(b.as_ref(), row))
+                .filter(|b| !b.is_empty());
+            let path = st
+                .column_by_name("path")
+                .and_then(|p| string_at(p.as_ref(), row))
+                .filter(|p| !p.is_empty());
             match (bytes, path) {
                 (Some(b), _) => images.push(check_bytes(b, &origin, k)?),
                 (None, Some(p)) => {
@@ -318,7 +377,13 @@ fn read_batch(
                         message: "image path leaves the dataset folder (absolute paths and `..` are refused)".into(),
                     })?;
                     if !full.is_file() {
-                        return Err(DataError::Image { path: full, origin: origin.clone(), message: "missing (no bytes in the parquet file and no file at this path)".into() });
+                        return Err(DataError::Image {
+                            path: full,
+                            origin: origin.clone(),
+                            message:
+                                "missing (no bytes in the parquet file and no file at this path)"
+                                    .into(),
+                        });
                     }
                     images.push(ImageRef::File(full));
                 }
@@ -326,9 +391,21 @@ fn read_batch(
             }
         }
         if images.is_empty() {
-            return Err(DataError::BadItem { item: id, message: format!("{origin}: no image present") });
+            return Err(DataError::BadItem {
+                item: id,
+                message: format!("{origin}: no image present"),
+            });
         }
-        out.push(Record { id, sub_task: sub, question: q, options, answer: answer_idx, rationale, images, origin });
+        out.push(Record {
+            id,
+            sub_task: sub,
+            question: q,
+            options,
+            answer: answer_idx,
+            rationale,
+            images,
+            origin,
+        });
     }
     Ok(())
 }

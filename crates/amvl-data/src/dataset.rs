@@ -27,7 +27,10 @@ impl ItemSource for SuiteDataset {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         if i >= SuiteDataset::len(self) {
-            return Err(DataError::Invalid(format!("index {i} out of range ({} items)", SuiteDataset::len(self))));
+            return Err(DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                SuiteDataset::len(self)
+            )));
         }
         Ok(self.get(i))
     }

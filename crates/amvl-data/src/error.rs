@@ -15,7 +15,9 @@ pub enum DataError {
         message: String,
     },
     /// An image path in a dataset file that is absolute or leaves the dataset folder.
-    #[error("{file}:{line}: field `images`: path `{path}` leaves the dataset folder (absolute paths and `..` are refused)")]
+    #[error(
+        "{file}:{line}: field `images`: path `{path}` leaves the dataset folder (absolute paths and `..` are refused)"
+    )]
     PathEscapes {
         file: PathBuf,
         line: usize,
@@ -32,7 +34,9 @@ pub enum DataError {
     #[error("{origin}: field `answer`: {message}")]
     BadAnswer { origin: String, message: String },
     /// A token sequence longer than the configured limit (and truncation was not asked for).
-    #[error("item `{item}`: {what} has {len} tokens, more than the limit of {max} (enable truncation to cut it)")]
+    #[error(
+        "item `{item}`: {what} has {len} tokens, more than the limit of {max} (enable truncation to cut it)"
+    )]
     TooLong {
         item: String,
         what: &'static str,

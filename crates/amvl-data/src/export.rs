@@ -59,10 +59,25 @@ pub struct ExportSummary {
 
 impl std::fmt::Display for ExportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "wrote {} items ({} images) to {}; tokenizer vocabulary {}", self.items, self.images, self.out.display(), self.vocab_size)?;
+        writeln!(
+            f,
+            "wrote {} items ({} images) to {}; tokenizer vocabulary {}",
+            self.items,
+            self.images,
+            self.out.display(),
+            self.vocab_size
+        )?;
         for (task, n) in &self.per_task {
-            let letters: Vec<String> = self.letters.get(task).map(|m| m.iter().map(|(l, c)| format!("{l}:{c}")).collect()).unwrap_or_default();
-            writeln!(f, "  {task:<22} {n:>6} items, answers {}", letters.join(" "))?;
+            let letters: Vec<String> = self
+                .letters
+                .get(task)
+                .map(|m| m.iter().map(|(l, c)| format!("{l}:{c}")).collect())
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "  {task:<22} {n:>6} items, answers {}",
+                letters.join(" ")
+            )?;
         }
         Ok(())
     }
@@ -72,9 +87,15 @@ impl std::fmt::Display for ExportSummary {
 /// wrote there (and only that).
 pub fn prepare_out_dir(out: &Path, force: bool) -> Result<(), DataError> {
     if out.exists() {
-        let non_empty = fs::read_dir(out).map_err(|e| DataError::io(out, e))?.next().is_some();
+        let non_empty = fs::read_dir(out)
+            .map_err(|e| DataError::io(out, e))?
+            .next()
+            .is_some();
         if non_empty && !force {
-            return Err(DataError::Invalid(format!("{} is not empty; pass --force to overwrite", out.display())));
+            return Err(DataError::Invalid(format!(
+                "{} is not empty; pass --force to overwrite",
+                out.display()
+            )));
         }
         if non_empty {
             for name in [JSONL_FILE, TOKENIZER_FILE] {
@@ -99,7 +120,13 @@ pub fn export_suite(opts: &ExportOptions) -> Result<ExportSummary, DataError> {
         return Err(DataError::Invalid("no task selected".into()));
     }
     prepare_out_dir(&opts.out, opts.force)?;
-    let ds = SuiteDataset::new(opts.seed, opts.split, opts.tasks.clone(), opts.per_task, opts.image_size);
+    let ds = SuiteDataset::new(
+        opts.seed,
+        opts.split,
+        opts.tasks.clone(),
+        opts.per_task,
+        opts.image_size,
+    );
     let mut per_task = BTreeMap::new();
     let mut letters: BTreeMap<String, BTreeMap<char, usize>> = BTreeMap::new();
     let mut images = 0;
@@ -107,7 +134,11 @@ pub fn export_suite(opts: &ExportOptions) -> Result<ExportSummary, DataError> {
         let item = ds.get(i);
         *per_task.entry(item.task.clone()).or_insert(0) += 1;
         if let Some(a) = item.answer {
-            *letters.entry(item.task.clone()).or_default().entry(LETTERS[a]).or_insert(0) += 1;
+            *letters
+                .entry(item.task.clone())
+                .or_default()
+                .entry(LETTERS[a])
+                .or_insert(0) += 1;
         }
         images += item.images.len();
         Ok(item)
@@ -115,5 +146,12 @@ pub fn export_suite(opts: &ExportOptions) -> Result<ExportSummary, DataError> {
     let n = write_jsonl(&opts.out, items)?;
     let tok = AmvlTokenizer::train_on_suite(opts.seed, &opts.tasks, opts.tokenizer_items_per_task)?;
     tok.save(opts.out.join(TOKENIZER_FILE))?;
-    Ok(ExportSummary { items: n, images, per_task, letters, vocab_size: tok.vocab_size(), out: opts.out.clone() })
+    Ok(ExportSummary {
+        items: n,
+        images,
+        per_task,
+        letters,
+        vocab_size: tok.vocab_size(),
+        out: opts.out.clone(),
+    })
 }

@@ -36,7 +36,10 @@ pub struct JsonlOptions {
 
 impl Default for JsonlOptions {
     fn default() -> Self {
-        Self { skip_bad: false, check_images: true }
+        Self {
+            skip_bad: false,
+            check_images: true,
+        }
     }
 }
 
@@ -61,7 +64,13 @@ pub struct LoadSummary {
 
 impl std::fmt::Display for LoadSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} lines, {} items loaded, {} skipped", self.lines, self.loaded, self.skipped.len())?;
+        write!(
+            f,
+            "{} lines, {} items loaded, {} skipped",
+            self.lines,
+            self.loaded,
+            self.skipped.len()
+        )?;
         for s in &self.skipped {
             write!(f, "\n  line {} ({}): {}", s.line, s.id, s.reason)?;
         }
@@ -90,19 +99,39 @@ pub struct JsonlDataset {
 }
 
 fn jerr(file: &Path, line: usize, field: &str, message: impl Into<String>) -> DataError {
-    DataError::Jsonl { file: file.to_path_buf(), line, field: field.to_string(), message: message.into() }
+    DataError::Jsonl {
+        file: file.to_path_buf(),
+        line,
+        field: field.to_string(),
+        message: message.into(),
+    }
 }
 
-fn get_str(obj: &serde_json::Map<String, Value>, file: &Path, line: usize, field: &str) -> Result<String, DataError> {
+fn get_str(
+    obj: &serde_json::Map<String, Value>,
+    file: &Path,
+    line: usize,
+    field: &str,
+) -> Result<String, DataError> {
     match obj.get(field) {
         None => Err(jerr(file, line, field, "missing")),
         Some(Value::String(s)) => Ok(s.clone()),
         Some(Value::Number(n)) if field == "id" => Ok(n.to_string()),
-        Some(other) => Err(jerr(file, line, field, format!("expected a string, found {}", kind(other)))),
+        Some(other) => Err(jerr(
+            file,
+            line,
+            field,
+            format!("expected a string, found {}", kind(other)),
+        )),
     }
 }
 
-fn get_str_list(obj: &serde_json::Map<String, Value>, file: &Path, line: usize, field: &str) -> Result<Vec<String>, DataError> {
+fn get_str_list(
+    obj: &serde_json::Map<String, Value>,
+    file: &Path,
+    line: usize,
+    field: &str,
+) -> Result<Vec<String>, DataError> {
     match obj.get(field) {
         None => Err(jerr(file, line, field, "missing")),
         Some(Value::Array(a)) => a
@@ -110,10 +139,20 @@ fn get_str_list(obj: &serde_json::Map<String, Value>, file: &Path, line: usize, 
             .enumerate()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(jerr(file, line, field, format!("element {k}: expected a string, found {}", kind(other)))),
+                other => Err(jerr(
+                    file,
+                    line,
+                    field,
+                    format!("element {k}: expected a string, found {}", kind(other)),
+                )),
             })
             .collect(),
-        Some(other) => Err(jerr(file, line, field, format!("expected a list of strings, found {}", kind(other)))),
+        Some(other) => Err(jerr(
+            file,
+            line,
+            field,
+            format!("expected a list of strings, found {}", kind(other)),
+        )),
     }
 }
 
@@ -153,19 +192,34 @@ pub fn resolve_answer(v: Option<&Value>, options: &[String]) -> Result<Option<us
                 if k < options.len() {
                     return Ok(Some(k));
                 }
-                return Err(format!("`{s}` is not one of the {} options ({})", options.len(), letters(options.len())));
+                return Err(format!(
+                    "`{s}` is not one of the {} options ({})",
+                    options.len(),
+                    letters(options.len())
+                ));
             }
             if let Some(k) = options.iter().position(|o| o == s.trim()) {
                 return Ok(Some(k));
             }
-            Err(format!("`{s}` is neither an option letter ({}) nor the text of an option", letters(options.len())))
+            Err(format!(
+                "`{s}` is neither an option letter ({}) nor the text of an option",
+                letters(options.len())
+            ))
         }
-        Some(other) => Err(format!("expected a letter such as \"B\", found {}", kind(other))),
+        Some(other) => Err(format!(
+            "expected a letter such as \"B\", found {}",
+            kind(other)
+        )),
     }
 }
 
 fn letters(n: usize) -> String {
-    LETTERS.iter().take(n).map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
+    LETTERS
+        .iter()
+        .take(n)
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Loads an image as RGB, with an error naming the path.
@@ -177,7 +231,11 @@ pub fn load_image(path: &Path, origin: &str) -> Result<image::RgbImage, DataErro
     })?;
     image::load_from_memory(&bytes)
         .map(|i| i.to_rgb8())
-        .map_err(|e| DataError::Image { path: path.to_path_buf(), origin: origin.to_string(), message: format!("cannot decode: {e}") })
+        .map_err(|e| DataError::Image {
+            path: path.to_path_buf(),
+            origin: origin.to_string(),
+            message: format!("cannot decode: {e}"),
+        })
 }
 
 impl JsonlDataset {
@@ -199,10 +257,18 @@ impl JsonlDataset {
                 continue;
             }
             summary.lines += 1;
-            let v: Value = serde_json::from_str(&line).map_err(|e| jerr(&file, ln, "(json)", format!("invalid JSON: {e}")))?;
+            let v: Value = serde_json::from_str(&line)
+                .map_err(|e| jerr(&file, ln, "(json)", format!("invalid JSON: {e}")))?;
             let obj = match v {
                 Value::Object(o) => o,
-                other => return Err(jerr(&file, ln, "(json)", format!("expected an object, found {}", kind(&other)))),
+                other => {
+                    return Err(jerr(
+                        &file,
+                        ln,
+                        "(json)",
+                        format!("expected an object, found {}", kind(&other)),
+                    ));
+                }
             };
             let id = get_str(&obj, &file, ln, "id")?;
             if !ids.insert(id.clone()) {
@@ -212,21 +278,46 @@ impl JsonlDataset {
             let question = get_str(&obj, &file, ln, "question")?;
             let options = get_str_list(&obj, &file, ln, "options")?;
             if options.len() < 2 || options.len() > MAX_OPTIONS {
-                return Err(jerr(&file, ln, "options", format!("expected 2 to {MAX_OPTIONS} options, found {}", options.len())));
+                return Err(jerr(
+                    &file,
+                    ln,
+                    "options",
+                    format!(
+                        "expected 2 to {MAX_OPTIONS} options, found {}",
+                        options.len()
+                    ),
+                ));
             }
-            let answer = resolve_answer(obj.get("answer"), &options).map_err(|m| jerr(&file, ln, "answer", m))?;
+            let answer = resolve_answer(obj.get("answer"), &options)
+                .map_err(|m| jerr(&file, ln, "answer", m))?;
             let rationale = match obj.get("rationale") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
-                Some(other) => return Err(jerr(&file, ln, "rationale", format!("expected a string, found {}", kind(other)))),
+                Some(other) => {
+                    return Err(jerr(
+                        &file,
+                        ln,
+                        "rationale",
+                        format!("expected a string, found {}", kind(other)),
+                    ));
+                }
             };
             let rel = get_str_list(&obj, &file, ln, "images")?;
             if rel.is_empty() {
-                return Err(jerr(&file, ln, "images", "an item needs at least one image"));
+                return Err(jerr(
+                    &file,
+                    ln,
+                    "images",
+                    "an item needs at least one image",
+                ));
             }
             let mut images = Vec::with_capacity(rel.len());
             for r in &rel {
-                let p = safe_join(&root, r).ok_or_else(|| DataError::PathEscapes { file: file.clone(), line: ln, path: r.clone() })?;
+                let p = safe_join(&root, r).ok_or_else(|| DataError::PathEscapes {
+                    file: file.clone(),
+                    line: ln,
+                    path: r.clone(),
+                })?;
                 images.push(p);
             }
             if opts.check_images {
@@ -234,16 +325,33 @@ impl JsonlDataset {
                 let bad = images.iter().find_map(|p| load_image(p, &origin).err());
                 if let Some(e) = bad {
                     if opts.skip_bad {
-                        summary.skipped.push(SkippedItem { line: ln, id, reason: e.to_string() });
+                        summary.skipped.push(SkippedItem {
+                            line: ln,
+                            id,
+                            reason: e.to_string(),
+                        });
                         continue;
                     }
                     return Err(e);
                 }
             }
-            records.push(Record { id, task, images, question, options, answer, rationale, line: ln });
+            records.push(Record {
+                id,
+                task,
+                images,
+                question,
+                options,
+                answer,
+                rationale,
+                line: ln,
+            });
         }
         summary.loaded = records.len();
-        Ok(Self { file, records, summary })
+        Ok(Self {
+            file,
+            records,
+            summary,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -266,9 +374,18 @@ impl JsonlDataset {
 
     /// Item `i`, with its images decoded.
     pub fn get(&self, i: usize) -> Result<Item, DataError> {
-        let r = self.records.get(i).ok_or_else(|| DataError::Invalid(format!("index {i} out of range ({} items)", self.records.len())))?;
+        let r = self.records.get(i).ok_or_else(|| {
+            DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                self.records.len()
+            ))
+        })?;
         let origin = format!("{}:{}", self.file.display(), r.line);
-        let images = r.images.iter().map(|p| load_image(p, &origin)).collect::<Result<Vec<_>, _>>()?;
+        let images = r
+            .images
+            .iter()
+            .map(|p| load_image(p, &origin))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Item {
             id: r.id.clone(),
             task: r.task.clone(),
@@ -289,7 +406,11 @@ impl ItemSource for JsonlDataset {
         self.get(i)
     }
     fn describe(&self) -> String {
-        format!("jsonl {} ({} items)", self.file.display(), self.records.len())
+        format!(
+            "jsonl {} ({} items)",
+            self.file.display(),
+            self.records.len()
+        )
     }
 }
 
@@ -308,12 +429,23 @@ struct OutRecord<'a> {
 
 /// A file-name-safe version of an id.
 pub fn file_stem(id: &str) -> String {
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// Writes items as `dir/data.jsonl` plus `dir/images/<id>_<k>.png`; returns the item count.
 /// The output is byte-for-byte a function of the items. The first failing item stops it.
-pub fn write_jsonl<I: IntoIterator<Item = Result<Item, DataError>>>(dir: &Path, items: I) -> Result<usize, DataError> {
+pub fn write_jsonl<I: IntoIterator<Item = Result<Item, DataError>>>(
+    dir: &Path,
+    items: I,
+) -> Result<usize, DataError> {
     let img_dir = dir.join(IMAGE_DIR);
     fs::create_dir_all(&img_dir).map_err(|e| DataError::io(&img_dir, e))?;
     let path = dir.join(JSONL_FILE);
@@ -328,7 +460,11 @@ pub fn write_jsonl<I: IntoIterator<Item = Result<Item, DataError>>>(dir: &Path, 
             let rel = format!("{IMAGE_DIR}/{stem}_{k}.png");
             let p = dir.join(&rel);
             img.save_with_format(&p, image::ImageFormat::Png)
-                .map_err(|e| DataError::Image { path: p.clone(), origin: item.id.clone(), message: format!("cannot write: {e}") })?;
+                .map_err(|e| DataError::Image {
+                    path: p.clone(),
+                    origin: item.id.clone(),
+                    message: format!("cannot write: {e}"),
+                })?;
             rels.push(rel);
         }
         let rec = OutRecord {
@@ -340,7 +476,8 @@ pub fn write_jsonl<I: IntoIterator<Item = Result<Item, DataError>>>(dir: &Path, 
             answer: item.answer_letter().map(String::from),
             rationale: item.rationale.as_deref(),
         };
-        let line = serde_json::to_string(&rec).map_err(|e| DataError::Invalid(format!("cannot serialise item {}: {e}", item.id)))?;
+        let line = serde_json::to_string(&rec)
+            .map_err(|e| DataError::Invalid(format!("cannot serialise item {}: {e}", item.id)))?;
         writeln!(w, "{line}").map_err(|e| DataError::io(&path, e))?;
         n += 1;
     }

@@ -26,7 +26,11 @@ pub struct SheetLayout {
 
 impl Default for SheetLayout {
     fn default() -> Self {
-        Self { thumb: 96, slots: 4, cols: 64 }
+        Self {
+            thumb: 96,
+            slots: 4,
+            cols: 64,
+        }
     }
 }
 
@@ -36,8 +40,15 @@ const LINE: u32 = TEXT_CELL + 2;
 fn thumbnail(img: &RgbImage, side: u32) -> RgbImage {
     let (w, h) = img.dimensions();
     let k = side as f32 / w.max(h).max(1) as f32;
-    let (nw, nh) = (((w as f32 * k).round() as u32).max(1), ((h as f32 * k).round() as u32).max(1));
-    let filter = if k >= 1.0 { FilterType::Nearest } else { FilterType::Triangle };
+    let (nw, nh) = (
+        ((w as f32 * k).round() as u32).max(1),
+        ((h as f32 * k).round() as u32).max(1),
+    );
+    let filter = if k >= 1.0 {
+        FilterType::Nearest
+    } else {
+        FilterType::Triangle
+    };
     image::imageops::resize(img, nw, nh, filter)
 }
 
@@ -52,7 +63,10 @@ fn item_lines(item: &Item, cols: usize) -> Vec<(String, [u8; 3])> {
             lines.push((l, if right { [0, 130, 0] } else { [60, 60, 60] }));
         }
     }
-    let ans = item.answer_letter().map(|c| format!("answer: ({c})")).unwrap_or_else(|| "answer: hidden".into());
+    let ans = item
+        .answer_letter()
+        .map(|c| format!("answer: ({c})"))
+        .unwrap_or_else(|| "answer: hidden".into());
     lines.push((ans, [0, 130, 0]));
     if let Some(r) = &item.rationale {
         for l in wrap(&format!("why: {r}"), cols) {
@@ -87,11 +101,28 @@ pub fn contact_sheet(items: &[Item], layout: SheetLayout) -> RgbImage {
         }
         for (s, img) in item.images.iter().take(layout.slots as usize).enumerate() {
             let t = thumbnail(img, layout.thumb);
-            blit(&mut sheet, &t, i64::from(PAD + s as u32 * (layout.thumb + PAD)), i64::from(y + PAD));
-            draw_text(&mut sheet, i64::from(PAD + s as u32 * (layout.thumb + PAD)), i64::from(y + PAD + t.height() + 1), &format!("{}", s + 1), [150, 150, 150]);
+            blit(
+                &mut sheet,
+                &t,
+                i64::from(PAD + s as u32 * (layout.thumb + PAD)),
+                i64::from(y + PAD),
+            );
+            draw_text(
+                &mut sheet,
+                i64::from(PAD + s as u32 * (layout.thumb + PAD)),
+                i64::from(y + PAD + t.height() + 1),
+                &format!("{}", s + 1),
+                [150, 150, 150],
+            );
         }
         for (n, (text, color)) in lines.iter().enumerate() {
-            draw_text(&mut sheet, i64::from(img_w), i64::from(y + PAD + n as u32 * LINE), text, *color);
+            draw_text(
+                &mut sheet,
+                i64::from(img_w),
+                i64::from(y + PAD + n as u32 * LINE),
+                text,
+                *color,
+            );
         }
         y += h;
     }
@@ -99,7 +130,13 @@ pub fn contact_sheet(items: &[Item], layout: SheetLayout) -> RgbImage {
 }
 
 /// The first `per_task` items of each task of a suite split, grouped by task.
-pub fn suite_preview_items(seed: u64, split: Split, tasks: &[Task], per_task: usize, image_size: u32) -> Vec<Item> {
+pub fn suite_preview_items(
+    seed: u64,
+    split: Split,
+    tasks: &[Task],
+    per_task: usize,
+    image_size: u32,
+) -> Vec<Item> {
     let ds = SuiteDataset::new(seed, split, tasks.to_vec(), per_task, image_size);
     let n = ds.tasks().len();
     let mut items = Vec::with_capacity(ds.len());
@@ -112,7 +149,14 @@ pub fn suite_preview_items(seed: u64, split: Split, tasks: &[Task], per_task: us
 }
 
 /// Writes a contact sheet PNG of a suite split.
-pub fn write_suite_preview(seed: u64, split: Split, tasks: &[Task], per_task: usize, image_size: u32, out: &Path) -> Result<usize, DataError> {
+pub fn write_suite_preview(
+    seed: u64,
+    split: Split,
+    tasks: &[Task],
+    per_task: usize,
+    image_size: u32,
+    out: &Path,
+) -> Result<usize, DataError> {
     let items = suite_preview_items(seed, split, tasks, per_task, image_size);
     let sheet = contact_sheet(&items, SheetLayout::default());
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -120,6 +164,10 @@ pub fn write_suite_preview(seed: u64, split: Split, tasks: &[Task], per_task: us
     }
     sheet
         .save_with_format(out, image::ImageFormat::Png)
-        .map_err(|e| DataError::Image { path: out.to_path_buf(), origin: "preview".into(), message: format!("cannot write: {e}") })?;
+        .map_err(|e| DataError::Image {
+            path: out.to_path_buf(),
+            origin: "preview".into(),
+            message: format!("cannot write: {e}"),
+        })?;
     Ok(items.len())
 }

@@ -22,9 +22,25 @@ pub struct SuiteDataset {
 impl SuiteDataset {
     /// A split of the suite. An empty `tasks` means every task; `image_size` is clamped to at
     /// least 16 px.
-    pub fn new(seed: u64, split: Split, tasks: Vec<Task>, len_per_task: usize, image_size: u32) -> Self {
-        let tasks = if tasks.is_empty() { Task::ALL.to_vec() } else { tasks };
-        Self { seed, split, tasks, len_per_task, image_size: image_size.max(16) }
+    pub fn new(
+        seed: u64,
+        split: Split,
+        tasks: Vec<Task>,
+        len_per_task: usize,
+        image_size: u32,
+    ) -> Self {
+        let tasks = if tasks.is_empty() {
+            Task::ALL.to_vec()
+        } else {
+            tasks
+        };
+        Self {
+            seed,
+            split,
+            tasks,
+            len_per_task,
+            image_size: image_size.max(16),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -64,14 +80,22 @@ impl SuiteDataset {
 
     /// Item `i` with its scene description (for oracles and diagnostics).
     pub fn get_with_scene(&self, i: usize) -> (Item, Scene) {
-        assert!(i < self.len(), "index {i} out of range for a suite split of {} items", self.len());
+        assert!(
+            i < self.len(),
+            "index {i} out of range for a suite split of {} items",
+            self.len()
+        );
         let (task, index) = self.locate(i);
         tasks::generate(self.seed, self.split, task, index, self.image_size)
     }
 
     /// Scene `i` only, without rendering (cheap).
     pub fn scene(&self, i: usize) -> Scene {
-        assert!(i < self.len(), "index {i} out of range for a suite split of {} items", self.len());
+        assert!(
+            i < self.len(),
+            "index {i} out of range for a suite split of {} items",
+            self.len()
+        );
         let (task, index) = self.locate(i);
         tasks::generate_scene(self.seed, self.split, task, index)
     }

@@ -27,7 +27,10 @@ pub struct AmvlTokenizer {
 
 impl std::fmt::Debug for AmvlTokenizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AmvlTokenizer").field("vocab_size", &self.vocab_size()).field("specials", &self.specials).finish()
+        f.debug_struct("AmvlTokenizer")
+            .field("vocab_size", &self.vocab_size())
+            .field("specials", &self.specials)
+            .finish()
     }
 }
 
@@ -38,7 +41,10 @@ fn terr(e: impl std::fmt::Display) -> DataError {
 /// Text that is always part of the training corpus, so the vocabulary covers every option
 /// letter, small number and marker whatever the sample.
 fn coverage_text() -> Vec<String> {
-    let letters: Vec<String> = LETTERS.iter().map(|l| format!("({l}) {l} point {l}")).collect();
+    let letters: Vec<String> = LETTERS
+        .iter()
+        .map(|l| format!("({l}) {l} point {l}"))
+        .collect();
     let numbers: Vec<String> = (0..=100).map(|n| n.to_string()).collect();
     vec![letters.join(" "), numbers.join(" ")]
 }
@@ -52,14 +58,22 @@ impl AmvlTokenizer {
     {
         let mut corpus: Vec<String> = texts.into_iter().map(|s| s.as_ref().to_string()).collect();
         corpus.extend(coverage_text());
-        let model = WordLevel::builder().unk_token(sp::UNKNOWN.to_string()).build().map_err(terr)?;
+        let model = WordLevel::builder()
+            .unk_token(sp::UNKNOWN.to_string())
+            .build()
+            .map_err(terr)?;
         let mut tok = Tokenizer::new(model);
         tok.with_pre_tokenizer(Some(Whitespace {}));
         let trainer = WordLevelTrainer::builder()
             .show_progress(false)
             .min_frequency(1)
             .vocab_size(100_000)
-            .special_tokens(sp::ALL.iter().map(|t| AddedToken::from(t.to_string(), true)).collect())
+            .special_tokens(
+                sp::ALL
+                    .iter()
+                    .map(|t| AddedToken::from(t.to_string(), true))
+                    .collect(),
+            )
             .build()
             .map_err(terr)?;
         let mut trainer = TrainerWrapper::WordLevelTrainer(trainer);
@@ -93,7 +107,11 @@ impl AmvlTokenizer {
         }
         let specials = sp::ALL
             .iter()
-            .map(|t| inner.token_to_id(t).ok_or_else(|| terr(format!("special token {t} could not be added"))))
+            .map(|t| {
+                inner
+                    .token_to_id(t)
+                    .ok_or_else(|| terr(format!("special token {t} could not be added")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let mut letters = Vec::with_capacity(LETTERS.len());
         for l in LETTERS {
@@ -104,13 +122,21 @@ impl AmvlTokenizer {
                     let enc = inner.encode(s.as_str(), false).map_err(terr)?;
                     match enc.get_ids() {
                         [id] => *id,
-                        ids => return Err(terr(format!("option letter `{l}` is not a single token (ids {ids:?})"))),
+                        ids => {
+                            return Err(terr(format!(
+                                "option letter `{l}` is not a single token (ids {ids:?})"
+                            )));
+                        }
                     }
                 }
             };
             letters.push(id);
         }
-        Ok(Self { inner, specials, letters })
+        Ok(Self {
+            inner,
+            specials,
+            letters,
+        })
     }
 
     /// Loads a `tokenizer.json` (ours or any Hugging Face one).
@@ -123,12 +149,19 @@ impl AmvlTokenizer {
     /// Saves as `tokenizer.json` (compact, deterministic).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
         let path = path.as_ref();
-        self.inner.save(path, false).map_err(|e| terr(format!("{}: {e}", path.display())))
+        self.inner
+            .save(path, false)
+            .map_err(|e| terr(format!("{}: {e}", path.display())))
     }
 
     /// Token ids of `text`, without any special token added around it.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, DataError> {
-        Ok(self.inner.encode(text, false).map_err(terr)?.get_ids().to_vec())
+        Ok(self
+            .inner
+            .encode(text, false)
+            .map_err(terr)?
+            .get_ids()
+            .to_vec())
     }
 
     /// Text of `ids`; special tokens are dropped when `skip_special`.
@@ -188,7 +221,12 @@ impl AmvlTokenizer {
 
     /// Token ids of `A`, `B`, `C`, `D`.
     pub fn option_letter_ids(&self) -> [u32; 4] {
-        [self.letters[0], self.letters[1], self.letters[2], self.letters[3]]
+        [
+            self.letters[0],
+            self.letters[1],
+            self.letters[2],
+            self.letters[3],
+        ]
     }
 
     /// Vocabulary size including added tokens (the embedding table size).

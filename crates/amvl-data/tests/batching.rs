@@ -3,7 +3,10 @@
 use std::sync::Arc;
 
 use amvl_core::special_tokens as sp;
-use amvl_data::{AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, Split, SuiteDataset, TargetMode, Task};
+use amvl_data::{
+    AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, Split,
+    SuiteDataset, TargetMode, Task,
+};
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
 use burn::tensor::Device;
@@ -35,10 +38,19 @@ fn tokenizer_has_specials_in_order_and_single_token_letters() {
     for (k, l) in ["A", "B", "C", "D"].iter().enumerate() {
         assert_eq!(t.encode(l).unwrap(), vec![letters[k]]);
     }
-    let ids = t.encode("How many red circles are in the image? (A) 3 (B) 4").unwrap();
+    let ids = t
+        .encode("How many red circles are in the image? (A) 3 (B) 4")
+        .unwrap();
     assert!(!ids.contains(&t.unk_id()), "{ids:?}");
-    assert_eq!(t.decode(&ids, true).unwrap(), "How many red circles are in the image ? ( A ) 3 ( B ) 4");
-    assert!(t.encode("<answer> B <eos>").unwrap().starts_with(&[t.answer_id()]));
+    assert_eq!(
+        t.decode(&ids, true).unwrap(),
+        "How many red circles are in the image ? ( A ) 3 ( B ) 4"
+    );
+    assert!(
+        t.encode("<answer> B <eos>")
+            .unwrap()
+            .starts_with(&[t.answer_id()])
+    );
     // Every word of every split's text is in the vocabulary.
     for split in Split::ALL {
         let ds = SuiteDataset::new(0, split, vec![], 5, 32);
@@ -55,12 +67,18 @@ fn tokenizer_save_load_round_trip_and_is_deterministic() {
     let t = tokenizer();
     t.save(d.path().join("a.json")).unwrap();
     tokenizer().save(d.path().join("b.json")).unwrap();
-    assert_eq!(std::fs::read(d.path().join("a.json")).unwrap(), std::fs::read(d.path().join("b.json")).unwrap());
+    assert_eq!(
+        std::fs::read(d.path().join("a.json")).unwrap(),
+        std::fs::read(d.path().join("b.json")).unwrap()
+    );
     let u = AmvlTokenizer::from_file(d.path().join("a.json")).unwrap();
     assert_eq!(u.vocab_size(), t.vocab_size());
     let s = "Which marked point is closer to the camera? (A) point A (B) point B";
     assert_eq!(u.encode(s).unwrap(), t.encode(s).unwrap());
-    assert!(matches!(AmvlTokenizer::from_file(d.path().join("missing.json")), Err(DataError::Tokenizer(_))));
+    assert!(matches!(
+        AmvlTokenizer::from_file(d.path().join("missing.json")),
+        Err(DataError::Tokenizer(_))
+    ));
 }
 
 #[test]
@@ -68,11 +86,26 @@ fn a_foreign_tokenizer_gets_the_special_tokens_added() {
     use tokenizers::Tokenizer;
     use tokenizers::models::wordlevel::WordLevel;
     use tokenizers::pre_tokenizers::whitespace::Whitespace;
-    let vocab = [("[UNK]", 0u32), ("A", 1), ("B", 2), ("C", 3), ("D", 4), ("E", 5), ("F", 6), ("G", 7), ("H", 8), ("hello", 9)]
-        .iter()
-        .map(|(k, v)| (k.to_string(), *v))
-        .collect();
-    let wl = WordLevel::builder().vocab(vocab).unk_token("[UNK]".into()).build().unwrap();
+    let vocab = [
+        ("[UNK]", 0u32),
+        ("A", 1),
+        ("B", 2),
+        ("C", 3),
+        ("D", 4),
+        ("E", 5),
+        ("F", 6),
+        ("G", 7),
+        ("H", 8),
+        ("hello", 9),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), *v))
+    .collect();
+    let wl = WordLevel::builder()
+        .vocab(vocab)
+        .unk_token("[UNK]".into())
+        .build()
+        .unwrap();
     let mut raw = Tokenizer::new(wl);
     raw.with_pre_tokenizer(Some(Whitespace {}));
     let t = AmvlTokenizer::wrap(raw).unwrap();
@@ -82,20 +115,38 @@ fn a_foreign_tokenizer_gets_the_special_tokens_added() {
 }
 
 fn cfg() -> BatcherConfig {
-    BatcherConfig { image_size: 32, ..BatcherConfig::default() }
+    BatcherConfig {
+        image_size: 32,
+        ..BatcherConfig::default()
+    }
 }
 
 #[test]
 fn batches_have_the_contracted_layout() {
     let t = tokenizer();
     let dev = Device::flex();
-    let ds = SuiteDataset::new(0, Split::Train, vec![Task::Counting, Task::Jigsaw, Task::IqTest], 1, 32);
+    let ds = SuiteDataset::new(
+        0,
+        Split::Train,
+        vec![Task::Counting, Task::Jigsaw, Task::IqTest],
+        1,
+        32,
+    );
     let items: Vec<Item> = (0..3).map(|i| ds.get(i)).collect();
-    let b = AmvlBatcher::new(cfg(), t.clone()).batch(items.clone(), &dev).unwrap();
+    let b = AmvlBatcher::new(cfg(), t.clone())
+        .batch(items.clone(), &dev)
+        .unwrap();
     assert_eq!(b.batch_size(), 3);
     assert_eq!(b.images.dims(), [3, 4, 3, 32, 32]);
     let im = bools(b.image_mask.clone());
-    assert_eq!(im, vec![vec![true, false, false, false], vec![true, true, true, true], vec![true, true, false, false]]);
+    assert_eq!(
+        im,
+        vec![
+            vec![true, false, false, false],
+            vec![true, true, true, true],
+            vec![true, true, false, false]
+        ]
+    );
     // Normalised pixels: (v/255 - 0.5)/0.5 in [-1, 1]; absent images are zero.
     let px: Vec<f32> = b.images.clone().into_data().try_to_vec().unwrap();
     assert!(px.iter().all(|v| (-1.0..=1.0).contains(v)));
@@ -108,14 +159,28 @@ fn batches_have_the_contracted_layout() {
     let qm = bools(b.question_mask.clone());
     for (k, it) in items.iter().enumerate() {
         let n = qm[k].iter().filter(|m| **m).count();
-        assert!(qm[k][..n].iter().all(|m| *m) && qm[k][n..].iter().all(|m| !*m), "right padding");
+        assert!(
+            qm[k][..n].iter().all(|m| *m) && qm[k][n..].iter().all(|m| !*m),
+            "right padding"
+        );
         assert_eq!(q[k][0], t.bos_id() as i64);
         assert!(q[k][n..].iter().all(|v| *v == t.pad_id() as i64));
-        let text = t.decode(&q[k][..n].iter().map(|v| *v as u32).collect::<Vec<_>>(), true).unwrap();
+        let text = t
+            .decode(
+                &q[k][..n].iter().map(|v| *v as u32).collect::<Vec<_>>(),
+                true,
+            )
+            .unwrap();
         assert!(text.contains("( A )"), "{text}");
         let letter = t.option_letter_ids()[it.answer.unwrap()] as i64;
-        assert_eq!(ints(b.answer_input.clone())[k], vec![t.answer_id() as i64, letter]);
-        assert_eq!(ints(b.answer_target.clone())[k], vec![letter, t.eos_id() as i64]);
+        assert_eq!(
+            ints(b.answer_input.clone())[k],
+            vec![t.answer_id() as i64, letter]
+        );
+        assert_eq!(
+            ints(b.answer_target.clone())[k],
+            vec![letter, t.eos_id() as i64]
+        );
         assert_eq!(bools(b.answer_mask.clone())[k], vec![true, true]);
         assert_eq!(ints(b.target.clone())[k], vec![letter]);
     }
@@ -128,29 +193,70 @@ fn rationale_mode_targets_and_truncation() {
     let item = SuiteDataset::new(0, Split::Train, vec![Task::Counting], 1, 32).get(0);
     let mut c = cfg();
     c.target_mode = TargetMode::RationaleAnswer;
-    let b = AmvlBatcher::new(c.clone(), t.clone()).batch(vec![item.clone()], &dev).unwrap();
+    let b = AmvlBatcher::new(c.clone(), t.clone())
+        .batch(vec![item.clone()], &dev)
+        .unwrap();
     let tg = &ints(b.target)[0];
     let letter = t.option_letter_ids()[item.answer.unwrap()] as i64;
     assert_eq!(tg[0], t.rationale_id() as i64);
     assert_eq!(&tg[tg.len() - 2..], &[t.answer_id() as i64, letter]);
-    let rat = t.decode(&tg[1..tg.len() - 2].iter().map(|v| *v as u32).collect::<Vec<_>>(), true).unwrap();
-    assert_eq!(rat.replace(' ', ""), item.rationale.clone().unwrap().replace(' ', ""));
+    let rat = t
+        .decode(
+            &tg[1..tg.len() - 2]
+                .iter()
+                .map(|v| *v as u32)
+                .collect::<Vec<_>>(),
+            true,
+        )
+        .unwrap();
+    assert_eq!(
+        rat.replace(' ', ""),
+        item.rationale.clone().unwrap().replace(' ', "")
+    );
 
     // Too long: an error naming the item, unless truncation is asked for.
     c.max_target_len = 5;
-    let e = AmvlBatcher::new(c.clone(), t.clone()).batch(vec![item.clone()], &dev).unwrap_err();
-    assert!(matches!(&e, DataError::TooLong { item: i, what: "target", .. } if *i == item.id), "{e}");
+    let e = AmvlBatcher::new(c.clone(), t.clone())
+        .batch(vec![item.clone()], &dev)
+        .unwrap_err();
+    assert!(
+        matches!(&e, DataError::TooLong { item: i, what: "target", .. } if *i == item.id),
+        "{e}"
+    );
     assert!(e.to_string().contains(&item.id));
     let mut q = cfg();
     q.max_question_len = 4;
-    let e = AmvlBatcher::new(q.clone(), t.clone()).encode_item(&item).unwrap_err();
-    assert!(matches!(e, DataError::TooLong { what: "question", .. }), "{e}");
+    let e = AmvlBatcher::new(q.clone(), t.clone())
+        .encode_item(&item)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::TooLong {
+                what: "question",
+                ..
+            }
+        ),
+        "{e}"
+    );
     c.truncate = true;
     q.truncate = true;
-    let tg = &ints(AmvlBatcher::new(c, t.clone()).batch(vec![item.clone()], &dev).unwrap().target)[0];
+    let tg = &ints(
+        AmvlBatcher::new(c, t.clone())
+            .batch(vec![item.clone()], &dev)
+            .unwrap()
+            .target,
+    )[0];
     assert_eq!(tg.len(), 5);
     assert_eq!(&tg[3..], &[t.answer_id() as i64, letter]);
-    assert_eq!(AmvlBatcher::new(q, t.clone()).encode_item(&item).unwrap().question.len(), 4);
+    assert_eq!(
+        AmvlBatcher::new(q, t.clone())
+            .encode_item(&item)
+            .unwrap()
+            .question
+            .len(),
+        4
+    );
 }
 
 #[test]
@@ -158,18 +264,38 @@ fn bad_items_are_errors_not_panics() {
     let t = tokenizer();
     let dev = Device::flex();
     let mut item = SuiteDataset::new(0, Split::Train, vec![Task::Counting], 1, 32).get(0);
-    let b = AmvlBatcher::new(BatcherConfig { max_images: 1, ..cfg() }, t.clone());
+    let b = AmvlBatcher::new(
+        BatcherConfig {
+            max_images: 1,
+            ..cfg()
+        },
+        t.clone(),
+    );
     let mut many = item.clone();
     many.images = vec![many.images[0].clone(); 2];
-    assert!(matches!(b.batch(vec![many], &dev), Err(DataError::BadItem { .. })));
+    assert!(matches!(
+        b.batch(vec![many], &dev),
+        Err(DataError::BadItem { .. })
+    ));
     assert!(matches!(b.batch(vec![], &dev), Err(DataError::Invalid(_))));
     item.answer = Some(9);
-    assert!(matches!(b.batch(vec![item.clone()], &dev), Err(DataError::BadAnswer { .. })));
+    assert!(matches!(
+        b.batch(vec![item.clone()], &dev),
+        Err(DataError::BadAnswer { .. })
+    ));
     let fb = FallibleBatcher(b.clone());
     let out: Result<_, DataError> = Batcher::batch(&fb, vec![item], &dev);
     assert!(out.is_err());
-    assert!(matches!(b.check(&SuiteDataset::new(0, Split::Val, vec![Task::Jigsaw], 1, 32)), Err(DataError::BadItem { .. })));
-    assert_eq!(AmvlBatcher::new(cfg(), t).check(&SuiteDataset::new(0, Split::Val, vec![], 2, 32)).unwrap(), 20);
+    assert!(matches!(
+        b.check(&SuiteDataset::new(0, Split::Val, vec![Task::Jigsaw], 1, 32)),
+        Err(DataError::BadItem { .. })
+    ));
+    assert_eq!(
+        AmvlBatcher::new(cfg(), t)
+            .check(&SuiteDataset::new(0, Split::Val, vec![], 2, 32))
+            .unwrap(),
+        20
+    );
 }
 
 #[test]
@@ -178,7 +304,11 @@ fn hidden_answers_batch_without_scored_targets_and_images_are_resized() {
     let dev = Device::flex();
     let mut item = SuiteDataset::new(0, Split::Train, vec![Task::Jigsaw], 1, 48).get(0);
     item.answer = None;
-    let b = Batcher::<Item, amvl_core::AmvlBatch>::batch(&AmvlBatcher::new(cfg(), t.clone()), vec![item], &dev);
+    let b = Batcher::<Item, amvl_core::AmvlBatch>::batch(
+        &AmvlBatcher::new(cfg(), t.clone()),
+        vec![item],
+        &dev,
+    );
     assert_eq!(b.images.dims(), [1, 4, 3, 32, 32]);
     assert_eq!(ints(b.answer_input)[0], vec![t.answer_id() as i64]);
     assert_eq!(ints(b.answer_target)[0], vec![t.eos_id() as i64]);
@@ -191,7 +321,10 @@ fn burn_dataloader_runs_over_the_suite() {
     use burn::data::dataloader::DataLoaderBuilder;
     let t = tokenizer();
     let ds = SuiteDataset::new(0, Split::Val, vec![], 2, 32);
-    let loader = DataLoaderBuilder::new(AmvlBatcher::new(cfg(), t)).batch_size(8).set_device(Device::flex()).build(ds);
+    let loader = DataLoaderBuilder::new(AmvlBatcher::new(cfg(), t))
+        .batch_size(8)
+        .set_device(Device::flex())
+        .build(ds);
     let sizes: Vec<usize> = loader.iter().map(|b| b.unwrap().batch_size()).collect();
     assert_eq!(sizes, vec![8, 8, 4]);
 }

@@ -4,7 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use amvl_data::{
-    DataError, ExportOptions, JsonlDataset, JsonlOptions, Split, SuiteDataset, Task, export_suite, write_jsonl,
+    DataError, ExportOptions, JsonlDataset, JsonlOptions, Split, SuiteDataset, Task, export_suite,
+    write_jsonl,
 };
 
 fn small_export(dir: &Path, seed: u64) -> ExportOptions {
@@ -24,7 +25,10 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.push((p.strip_prefix(dir).unwrap().display().to_string(), fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(dir).unwrap().display().to_string(),
+                    fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -34,15 +38,28 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn same_seed_gives_byte_identical_exports() {
-    let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
     let sa = export_suite(&small_export(a.path(), 4)).unwrap();
     export_suite(&small_export(b.path(), 4)).unwrap();
     export_suite(&small_export(c.path(), 5)).unwrap();
     assert_eq!(sa.items, 30);
-    let (ta, tb, tc) = (read_tree(a.path()), read_tree(b.path()), read_tree(c.path()));
+    let (ta, tb, tc) = (
+        read_tree(a.path()),
+        read_tree(b.path()),
+        read_tree(c.path()),
+    );
     assert!(ta.iter().any(|(n, _)| n == "data.jsonl"));
     assert!(ta.iter().any(|(n, _)| n == "tokenizer.json"));
-    assert!(ta.iter().filter(|(n, _)| n.starts_with("images/") && n.ends_with(".png")).count() >= 30);
+    assert!(
+        ta.iter()
+            .filter(|(n, _)| n.starts_with("images/") && n.ends_with(".png"))
+            .count()
+            >= 30
+    );
     assert_eq!(ta, tb);
     assert_ne!(ta, tc);
 }
@@ -78,7 +95,9 @@ fn export_then_import_is_exact() {
 fn dataset(lines: &[&str]) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     fs::create_dir_all(d.path().join("img")).unwrap();
-    image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3])).save(d.path().join("img/ok.png")).unwrap();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]))
+        .save(d.path().join("img/ok.png"))
+        .unwrap();
     fs::write(d.path().join("img/bad.png"), b"not a png at all").unwrap();
     fs::write(d.path().join("data.jsonl"), lines.join("\n")).unwrap();
     d
@@ -93,11 +112,19 @@ fn open_err(lines: &[&str]) -> DataError {
 
 fn assert_jsonl_err(e: DataError, line: usize, field: &str) {
     match &e {
-        DataError::Jsonl { line: l, field: f, file, .. } => {
+        DataError::Jsonl {
+            line: l,
+            field: f,
+            file,
+            ..
+        } => {
             assert_eq!((*l, f.as_str()), (line, field), "{e}");
             assert!(file.ends_with("data.jsonl"));
             let msg = e.to_string();
-            assert!(msg.contains(&format!("data.jsonl:{line}")) && msg.contains(field), "{msg}");
+            assert!(
+                msg.contains(&format!("data.jsonl:{line}")) && msg.contains(field),
+                "{msg}"
+            );
         }
         other => panic!("expected a JSONL error at line {line} field {field}, got {other:?}"),
     }
@@ -105,9 +132,16 @@ fn assert_jsonl_err(e: DataError, line: usize, field: &str) {
 
 #[test]
 fn good_lines_load_and_answers_accept_letter_forms() {
-    let l2 = GOOD.replace(r#""id":"a""#, r#""id":"b""#).replace(r#""answer":"B""#, r#""answer":"(A)""#);
-    let l3 = GOOD.replace(r#""id":"a""#, r#""id":"c""#).replace(r#""answer":"B""#, r#""answer":"y""#);
-    let l4 = GOOD.replace(r#""id":"a""#, r#""id":"d""#).replace(r#""answer":"B""#, r#""answer":null"#).replace(r#","rationale":"r""#, "");
+    let l2 = GOOD
+        .replace(r#""id":"a""#, r#""id":"b""#)
+        .replace(r#""answer":"B""#, r#""answer":"(A)""#);
+    let l3 = GOOD
+        .replace(r#""id":"a""#, r#""id":"c""#)
+        .replace(r#""answer":"B""#, r#""answer":"y""#);
+    let l4 = GOOD
+        .replace(r#""id":"a""#, r#""id":"d""#)
+        .replace(r#""answer":"B""#, r#""answer":null"#)
+        .replace(r#","rationale":"r""#, "");
     let d = dataset(&[GOOD, "", &l2, &l3, &l4]);
     let ds = JsonlDataset::open(d.path().join("data.jsonl"), JsonlOptions::default()).unwrap();
     assert_eq!(ds.len(), 4);
@@ -123,7 +157,9 @@ fn good_lines_load_and_answers_accept_letter_forms() {
 fn malformed_lines_name_file_line_and_field() {
     assert_jsonl_err(open_err(&[GOOD, "{not json"]), 2, "(json)");
     assert_jsonl_err(open_err(&[GOOD, "[1,2]"]), 2, "(json)");
-    let no_q = GOOD.replace(r#""question":"q?","#, "").replace(r#""id":"a""#, r#""id":"z""#);
+    let no_q = GOOD
+        .replace(r#""question":"q?","#, "")
+        .replace(r#""id":"a""#, r#""id":"z""#);
     assert_jsonl_err(open_err(&[GOOD, &no_q]), 2, "question");
     let bad_opts = GOOD.replace(r#"["x","y"]"#, r#""x""#);
     assert_jsonl_err(open_err(&[&bad_opts]), 1, "options");
@@ -163,8 +199,12 @@ fn image_paths_that_leave_the_folder_are_refused() {
 
 #[test]
 fn missing_or_undecodable_images_name_the_path_or_are_skipped() {
-    let missing = GOOD.replace("img/ok.png", "img/nope.png").replace(r#""id":"a""#, r#""id":"m""#);
-    let bad = GOOD.replace("img/ok.png", "img/bad.png").replace(r#""id":"a""#, r#""id":"b""#);
+    let missing = GOOD
+        .replace("img/ok.png", "img/nope.png")
+        .replace(r#""id":"a""#, r#""id":"m""#);
+    let bad = GOOD
+        .replace("img/ok.png", "img/bad.png")
+        .replace(r#""id":"a""#, r#""id":"b""#);
     for (line, want) in [(&missing, "nope.png"), (&bad, "bad.png")] {
         match open_err(&[GOOD, line]) {
             DataError::Image { path, origin, .. } => {
@@ -175,15 +215,32 @@ fn missing_or_undecodable_images_name_the_path_or_are_skipped() {
         }
     }
     let d = dataset(&[GOOD, &missing, &bad]);
-    let ds = JsonlDataset::open(d.path(), JsonlOptions { skip_bad: true, check_images: true }).unwrap();
+    let ds = JsonlDataset::open(
+        d.path(),
+        JsonlOptions {
+            skip_bad: true,
+            check_images: true,
+        },
+    )
+    .unwrap();
     assert_eq!(ds.len(), 1);
     let s = ds.summary();
     assert_eq!((s.lines, s.loaded, s.skipped.len()), (3, 1, 2));
-    assert_eq!(s.skipped.iter().map(|k| k.line).collect::<Vec<_>>(), vec![2, 3]);
+    assert_eq!(
+        s.skipped.iter().map(|k| k.line).collect::<Vec<_>>(),
+        vec![2, 3]
+    );
     assert!(s.to_string().contains("2 skipped"));
     // Without the check at open, the error comes (with the path) when the item is read.
     let d = dataset(&[&missing]);
-    let ds = JsonlDataset::open(d.path(), JsonlOptions { skip_bad: false, check_images: false }).unwrap();
+    let ds = JsonlDataset::open(
+        d.path(),
+        JsonlOptions {
+            skip_bad: false,
+            check_images: false,
+        },
+    )
+    .unwrap();
     assert!(matches!(ds.get(0), Err(DataError::Image { .. })));
 }
 

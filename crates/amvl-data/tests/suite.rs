@@ -34,7 +34,12 @@ fn get_is_a_pure_function() {
     assert_ne!(a.get(0), c.get(0));
     // Safe across threads (loader workers).
     let items: Vec<Item> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..4).map(|i| { let a = &a; s.spawn(move || a.get(i * 7)) }).collect();
+        let hs: Vec<_> = (0..4)
+            .map(|i| {
+                let a = &a;
+                s.spawn(move || a.get(i * 7))
+            })
+            .collect();
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     for (k, it) in items.iter().enumerate() {
@@ -57,7 +62,13 @@ fn items_are_well_formed() {
             let mut opts = it.options.clone();
             opts.sort();
             opts.dedup();
-            assert_eq!(opts.len(), it.options.len(), "duplicate options in {}: {:?}", it.id, it.options);
+            assert_eq!(
+                opts.len(),
+                it.options.len(),
+                "duplicate options in {}: {:?}",
+                it.id,
+                it.options
+            );
         }
     }
 }
@@ -73,7 +84,10 @@ fn answer_letters_are_balanced_per_task() {
             for i in 0..ds.len() {
                 counts[ds.scene(i).describe().answer] += 1;
             }
-            assert!(counts.iter().all(|c| *c == 30), "{task} {split}: {counts:?}");
+            assert!(
+                counts.iter().all(|c| *c == 30),
+                "{task} {split}: {counts:?}"
+            );
         }
     }
 }
@@ -89,7 +103,11 @@ fn oracle_agrees_with_every_label() {
             for i in 0..N {
                 let scene = ds.scene(i);
                 let d = scene.describe();
-                assert_eq!(scene.oracle(), d.answer, "{task} {split} item {i}: {scene:?}");
+                assert_eq!(
+                    scene.oracle(),
+                    d.answer,
+                    "{task} {split} item {i}: {scene:?}"
+                );
             }
         }
     }
@@ -111,13 +129,20 @@ fn id_and_ood_differ_in_the_declared_parameter() {
     for task in Task::ALL {
         let spec = task.shift();
         let (id, ood) = (spec.id, spec.ood);
-        assert!(id.1 < ood.0 || ood.1 < id.0, "{task}: ID {id:?} and OOD {ood:?} overlap");
+        assert!(
+            id.1 < ood.0 || ood.1 < id.0,
+            "{task}: ID {id:?} and OOD {ood:?} overlap"
+        );
         for split in Split::ALL {
             let (lo, hi) = spec.range(split.setting());
             let ds = SuiteDataset::new(2, split, vec![task], 300, 32);
             for i in 0..ds.len() {
                 let v = ds.scene(i).shift_value();
-                assert!(v >= lo - 1e-4 && v <= hi + 1e-4, "{task} {split} item {i}: {} = {v} outside {lo}..={hi}", spec.parameter);
+                assert!(
+                    v >= lo - 1e-4 && v <= hi + 1e-4,
+                    "{task} {split} item {i}: {} = {v} outside {lo}..={hi}",
+                    spec.parameter
+                );
             }
         }
         assert_eq!(Split::TestOod.setting(), Setting::Ood);
@@ -133,7 +158,11 @@ fn no_item_is_shared_between_splits() {
             let it = ds.get(i);
             let h = item_hash(&it);
             if let Some((s, id)) = seen.get(&h) {
-                assert_eq!(*s, split, "item {} of {split} equals item {id} of {s}", it.id);
+                assert_eq!(
+                    *s, split,
+                    "item {} of {split} equals item {id} of {s}",
+                    it.id
+                );
             }
             seen.insert(h, (split, it.id));
         }
@@ -152,7 +181,10 @@ fn no_item_is_shared_between_splits() {
     for a in Split::ALL {
         for b in Split::ALL {
             if a != b {
-                assert!(buckets[&a].iter().all(|x| !buckets[&b].contains(x)), "{a} and {b} share a bucket");
+                assert!(
+                    buckets[&a].iter().all(|x| !buckets[&b].contains(x)),
+                    "{a} and {b} share a bucket"
+                );
             }
         }
     }
@@ -169,7 +201,10 @@ fn task_and_split_names_round_trip() {
     }
     assert!("countng".parse::<Task>().is_err());
     assert!("test".parse::<Split>().is_err());
-    assert_eq!(Task::parse_list("jigsaw, counting").unwrap(), vec![Task::Jigsaw, Task::Counting]);
+    assert_eq!(
+        Task::parse_list("jigsaw, counting").unwrap(),
+        vec![Task::Jigsaw, Task::Counting]
+    );
     assert_eq!(Task::parse_list("all").unwrap().len(), 10);
 }
 

@@ -148,6 +148,42 @@ impl Checkpoint {
         ))
     }
 
+    /// Removes `name` and returns it as integers on `device` (reference token ids); it must have
+    /// `D` dimensions and an integer dtype (I64, I32, I16, I8, U32, U16, U8).
+    pub fn take_int<const D: usize>(
+        &mut self,
+        name: &str,
+        device: &Device,
+    ) -> Result<Tensor<D, Int>, HfError> {
+        let raw = self
+            .tensors
+            .remove(name)
+            .ok_or_else(|| HfError::MissingTensor {
+                name: name.to_string(),
+            })?;
+        if raw.shape.len() != D {
+            return Err(HfError::RankMismatch {
+                name: raw.file_name,
+                expected: D,
+                found: raw.shape,
+            });
+        }
+        let values = to_i64(&raw)?;
+        Ok(Tensor::from_data(
+            TensorData::new(values, raw.shape),
+            device,
+        ))
+    }
+
+    /// Whether the unclaimed tensors `a` and `b` hold the same dtype, shape and bytes (a tied
+    /// weight saved twice).
+    pub fn same_bytes(&self, a: &str, b: &str) -> bool {
+        match (self.tensors.get(a), self.tensors.get(b)) {
+            (Some(a), Some(b)) => a.dtype == b.dtype && a.shape == b.shape && a.bytes == b.bytes,
+            _ => false,
+        }
+    }
+
     /// Succeeds only if every tensor was claimed; otherwise lists the rest by file name.
     pub fn finish(self) -> Result<(), HfError> {
         if self.tensors.is_empty() {
@@ -184,6 +220,41 @@ fn to_f32(raw: &RawTensor) -> Result<Vec<f32>, HfError> {
             .collect(),
         other => {
             return Err(HfError::UnsupportedDtype {
+                name: raw.file_name.clone(),
+                dtype: format!("{other:?}"),
+            });
+        }
+    };
+    Ok(values)
+}
+
+fn to_i64(raw: &RawTensor) -> Result<Vec<i64>, HfError> {
+    let b = &raw.bytes;
+    let values = match raw.dtype {
+        Dtype::I64 => b
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8-byte chunk")))
+            .collect(),
+        Dtype::I32 => b
+            .chunks_exact(4)
+            .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
+            .collect(),
+        Dtype::U32 => b
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as i64)
+            .collect(),
+        Dtype::I16 => b
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]) as i64)
+            .collect(),
+        Dtype::U16 => b
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]) as i64)
+            .collect(),
+        Dtype::I8 => b.iter().map(|&x| x as i8 as i64).collect(),
+        Dtype::U8 => b.iter().map(|&x| x as i64).collect(),
+        other => {
+            return Err(HfError::NotInteger {
                 name: raw.file_name.clone(),
                 dtype: format!("{other:?}"),
             });

@@ -64,6 +64,8 @@ pub struct DataConfig {
     pub max_answer_len: usize,
     /// Truncate over-long sequences instead of refusing them.
     pub truncate: bool,
+    /// Skip (and count) items of a user dataset whose images are missing or undecodable.
+    pub skip_bad: bool,
 }
 
 impl Default for DataConfig {
@@ -78,6 +80,7 @@ impl Default for DataConfig {
             max_target_len: 48,
             max_answer_len: 4,
             truncate: false,
+            skip_bad: false,
         }
     }
 }

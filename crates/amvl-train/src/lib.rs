@@ -9,6 +9,8 @@ pub mod data_order;
 pub mod eval;
 pub mod lr;
 pub mod metrics;
+pub mod run;
+pub mod session;
 pub mod trainer;
 
 pub use checkpoint::{Checkpoints, TrainState};

@@ -8,7 +8,7 @@
 pub mod font;
 pub mod shape;
 
-pub use shape::{Shape, SHAPES};
+pub use shape::{SHAPES, Shape};
 
 use image::{Rgb, RgbImage};
 use rand::Rng;
@@ -22,14 +22,38 @@ pub struct Color {
 
 /// The object colours of the suite, far apart so they stay distinct at 32 px.
 pub const PALETTE: [Color; 8] = [
-    Color { name: "red", rgb: [220, 40, 40] },
-    Color { name: "green", rgb: [40, 170, 60] },
-    Color { name: "blue", rgb: [40, 80, 220] },
-    Color { name: "yellow", rgb: [240, 210, 30] },
-    Color { name: "purple", rgb: [150, 60, 190] },
-    Color { name: "orange", rgb: [250, 140, 20] },
-    Color { name: "cyan", rgb: [30, 200, 210] },
-    Color { name: "black", rgb: [20, 20, 20] },
+    Color {
+        name: "red",
+        rgb: [220, 40, 40],
+    },
+    Color {
+        name: "green",
+        rgb: [40, 170, 60],
+    },
+    Color {
+        name: "blue",
+        rgb: [40, 80, 220],
+    },
+    Color {
+        name: "yellow",
+        rgb: [240, 210, 30],
+    },
+    Color {
+        name: "purple",
+        rgb: [150, 60, 190],
+    },
+    Color {
+        name: "orange",
+        rgb: [250, 140, 20],
+    },
+    Color {
+        name: "cyan",
+        rgb: [30, 200, 210],
+    },
+    Color {
+        name: "black",
+        rgb: [20, 20, 20],
+    },
 ];
 
 /// Looks a palette colour up by name.
@@ -105,10 +129,14 @@ impl Canvas {
                             b
                         }
                     }
-                    Background::Corners(k) => lerp_rgb(lerp_rgb(k[0], k[1], x), lerp_rgb(k[2], k[3], x), y),
+                    Background::Corners(k) => {
+                        lerp_rgb(lerp_rgb(k[0], k[1], x), lerp_rgb(k[2], k[3], x), y)
+                    }
                     Background::Checker(a, b, cell) => {
                         let cell = cell.max(1e-3);
-                        if ((x / cell).floor() as i64 + (y / cell).floor() as i64).rem_euclid(2) == 0 {
+                        if ((x / cell).floor() as i64 + (y / cell).floor() as i64).rem_euclid(2)
+                            == 0
+                        {
                             a
                         } else {
                             b
@@ -121,7 +149,12 @@ impl Canvas {
     }
 
     /// Fills every pixel whose centre satisfies `inside` within the normalised bounding box.
-    pub fn fill_where(&mut self, bbox: (f32, f32, f32, f32), rgb: [u8; 3], inside: impl Fn(f32, f32) -> bool) {
+    pub fn fill_where(
+        &mut self,
+        bbox: (f32, f32, f32, f32),
+        rgb: [u8; 3],
+        inside: impl Fn(f32, f32) -> bool,
+    ) {
         let (w, h) = self.img.dimensions();
         let (x0, y0, x1, y1) = bbox;
         let px0 = ((x0 * w as f32).floor().max(0.0)) as u32;
@@ -141,7 +174,9 @@ impl Canvas {
     /// Draws a filled shape centred at `(cx, cy)` with circumradius `r` and rotation `rot` (radians).
     /// At least the centre pixel is painted, so tiny shapes never vanish.
     pub fn shape(&mut self, shape: Shape, cx: f32, cy: f32, r: f32, rot: f32, rgb: [u8; 3]) {
-        self.fill_where((cx - r, cy - r, cx + r, cy + r), rgb, |x, y| shape.contains(cx, cy, r, rot, x, y));
+        self.fill_where((cx - r, cy - r, cx + r, cy + r), rgb, |x, y| {
+            shape.contains(cx, cy, r, rot, x, y)
+        });
         self.dot(cx, cy, rgb);
     }
 
@@ -157,7 +192,9 @@ impl Canvas {
 
     /// A filled axis-aligned rectangle.
     pub fn rect(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, rgb: [u8; 3]) {
-        self.fill_where((x0, y0, x1, y1), rgb, |x, y| x >= x0 && x < x1 && y >= y0 && y < y1);
+        self.fill_where((x0, y0, x1, y1), rgb, |x, y| {
+            x >= x0 && x < x1 && y >= y0 && y < y1
+        });
     }
 
     /// A rectangle outline `t_px` pixels thick, drawn just inside the box.
@@ -181,7 +218,12 @@ impl Canvas {
     /// A line segment of normalised thickness `t`.
     pub fn line(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, t: f32, rgb: [u8; 3]) {
         let half = (t / 2.0).max(0.5 / self.img.width() as f32);
-        let bbox = (x0.min(x1) - half, y0.min(y1) - half, x0.max(x1) + half, y0.max(y1) + half);
+        let bbox = (
+            x0.min(x1) - half,
+            y0.min(y1) - half,
+            x0.max(x1) + half,
+            y0.max(y1) + half,
+        );
         self.fill_where(bbox, rgb, |x, y| seg_dist(x, y, x0, y0, x1, y1) <= half);
     }
 
@@ -204,8 +246,25 @@ impl Canvas {
     }
 
     /// Draws a mark letter with a 1-px halo of `halo` so it reads on any background.
-    pub fn mark_text_halo(&mut self, px: i64, py: i64, text: &str, scale: u32, rgb: [u8; 3], halo: [u8; 3]) {
-        for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)] {
+    pub fn mark_text_halo(
+        &mut self,
+        px: i64,
+        py: i64,
+        text: &str,
+        scale: u32,
+        rgb: [u8; 3],
+        halo: [u8; 3],
+    ) {
+        for (dx, dy) in [
+            (-1, 0),
+            (1, 0),
+            (0, -1),
+            (0, 1),
+            (-1, -1),
+            (1, 1),
+            (-1, 1),
+            (1, -1),
+        ] {
             font::draw_mark_text(&mut self.img, px + dx, py + dy, text, scale, halo);
         }
         font::draw_mark_text(&mut self.img, px, py, text, scale, rgb);
@@ -301,7 +360,11 @@ pub fn ood_background(rng: &mut impl Rng) -> Background {
         rng.random_range(170..=215u8),
         rng.random_range(170..=215u8),
     ];
-    let b = [a[0].saturating_add(25), a[1].saturating_add(20), a[2].saturating_add(30)];
+    let b = [
+        a[0].saturating_add(25),
+        a[1].saturating_add(20),
+        a[2].saturating_add(30),
+    ];
     if rng.random_bool(0.5) {
         Background::Stripes(a, b, rng.random_range(0.06..0.14))
     } else {

@@ -23,7 +23,14 @@ pub struct Obj {
 
 impl Obj {
     pub fn draw(&self, c: &mut Canvas) {
-        c.shape(self.shape, self.x, self.y, self.r, self.rot, PALETTE[self.color].rgb);
+        c.shape(
+            self.shape,
+            self.x,
+            self.y,
+            self.r,
+            self.rot,
+            PALETTE[self.color].rgb,
+        );
     }
 
     pub fn contains(&self, x: f32, y: f32) -> bool {
@@ -99,7 +106,10 @@ pub fn jitter_in_cell(rng: &mut Rng, (x, y): (f32, f32), half: f32, r: f32) -> (
     if room <= 0.0 {
         return (x, y);
     }
-    (x + rng.random_range(-room..=room), y + rng.random_range(-room..=room))
+    (
+        x + rng.random_range(-room..=room),
+        y + rng.random_range(-room..=room),
+    )
 }
 
 /// Puts `correct` at index `slot` among the `distractors` (whose order is shuffled).
@@ -111,7 +121,13 @@ pub fn place_at<T>(rng: &mut Rng, correct: T, mut distractors: Vec<T>, slot: usi
 }
 
 /// Distinct integers near `correct` (within `spread`, at least `lo`), none equal to it.
-pub fn numeric_distractors(rng: &mut Rng, correct: i64, n: usize, lo: i64, spread: i64) -> Vec<i64> {
+pub fn numeric_distractors(
+    rng: &mut Rng,
+    correct: i64,
+    n: usize,
+    lo: i64,
+    spread: i64,
+) -> Vec<i64> {
     let mut pool: Vec<i64> = ((correct - spread).max(lo)..=correct + spread)
         .filter(|v| *v != correct)
         .collect();
@@ -127,8 +143,20 @@ pub fn numeric_distractors(rng: &mut Rng, correct: i64, n: usize, lo: i64, sprea
 
 /// Name of the region of the image a point falls in ("top left", "centre", …).
 pub fn region_name(x: f32, y: f32) -> &'static str {
-    let col = if x < 1.0 / 3.0 { 0 } else if x < 2.0 / 3.0 { 1 } else { 2 };
-    let row = if y < 1.0 / 3.0 { 0 } else if y < 2.0 / 3.0 { 1 } else { 2 };
+    let col = if x < 1.0 / 3.0 {
+        0
+    } else if x < 2.0 / 3.0 {
+        1
+    } else {
+        2
+    };
+    let row = if y < 1.0 / 3.0 {
+        0
+    } else if y < 2.0 / 3.0 {
+        1
+    } else {
+        2
+    };
     [
         ["top left", "top", "top right"],
         ["left", "centre", "right"],
@@ -150,7 +178,11 @@ pub fn labelled_marker(c: &mut Canvas, x: f32, y: f32, label: &str, ring: [u8; 3
     let py = (y * c.height() as f32) as i64;
     let glyph_w = crate::raster::font::mark_text_width(label, scale) as i64;
     let off = (0.06 * size as f32).round() as i64 + 1;
-    let lx = if px + off + glyph_w < size as i64 { px + off } else { px - off - glyph_w };
+    let lx = if px + off + glyph_w < size as i64 {
+        px + off
+    } else {
+        px - off - glyph_w
+    };
     let ly = (py - 5 * scale as i64 / 2).clamp(0, c.height() as i64 - 5 * scale as i64);
     c.mark_text_halo(lx, ly, label, scale, ring, [255, 255, 255]);
 }

@@ -5,7 +5,10 @@
 use image::RgbImage;
 use rand::Rng as _;
 
-use super::common::{Obj, any_color, any_shape, background, grid_cells, jitter_in_cell, numeric_distractors, place_at};
+use super::common::{
+    Obj, any_color, any_shape, background, grid_cells, jitter_in_cell, numeric_distractors,
+    place_at,
+};
 use super::{Described, Generator, Rng, ShiftSpec};
 use crate::raster::{Background, Canvas, PALETTE, Shape};
 use crate::task::Setting;
@@ -51,8 +54,16 @@ impl Generator for Gen {
             } else {
                 // A distractor: never the queried kind, often sharing its shape or colour.
                 loop {
-                    let s = if rng.random_bool(0.4) { query.0 } else { any_shape(rng) };
-                    let c = if rng.random_bool(0.4) { query.1 } else { any_color(rng, N_COLORS) };
+                    let s = if rng.random_bool(0.4) {
+                        query.0
+                    } else {
+                        any_shape(rng)
+                    };
+                    let c = if rng.random_bool(0.4) {
+                        query.1
+                    } else {
+                        any_color(rng, N_COLORS)
+                    };
                     if (s, c) != query {
                         break (s, c);
                     }
@@ -60,14 +71,27 @@ impl Generator for Gen {
             };
             let r = rng.random_range(0.075..0.105);
             let (x, y) = jitter_in_cell(rng, cell, half, r);
-            objects.push(Obj { shape, color, x, y, r, rot: 0.0 });
+            objects.push(Obj {
+                shape,
+                color,
+                x,
+                y,
+                r,
+                rot: 0.0,
+            });
         }
         // Shuffle drawing order so the queried objects are not always first.
         use rand::seq::SliceRandom;
         objects.shuffle(rng);
         let distract = numeric_distractors(rng, count as i64, 3, 0, 3);
         let options = place_at(rng, count as i64, distract, answer);
-        Scene { background: background(rng, setting), objects, query, options, answer }
+        Scene {
+            background: background(rng, setting),
+            objects,
+            query,
+            options,
+            answer,
+        }
     }
 
     fn render(s: &Scene, size: u32) -> Vec<RgbImage> {
@@ -101,6 +125,9 @@ impl Generator for Gen {
     }
 
     fn shift_value(s: &Scene) -> f32 {
-        s.objects.iter().filter(|o| (o.shape, o.color) == s.query).count() as f32
+        s.objects
+            .iter()
+            .filter(|o| (o.shape, o.color) == s.query)
+            .count() as f32
     }
 }

@@ -89,7 +89,11 @@ pub fn infer(row1: [i32; 3], row2: [i32; 2], numeric: bool) -> Option<i32> {
 pub fn predict(s: &Scene) -> Option<Panel> {
     let attr = |f: fn(&Panel) -> u8, numeric: bool| {
         infer(
-            [f(&s.row1[0]) as i32, f(&s.row1[1]) as i32, f(&s.row1[2]) as i32],
+            [
+                f(&s.row1[0]) as i32,
+                f(&s.row1[1]) as i32,
+                f(&s.row1[2]) as i32,
+            ],
             [f(&s.row2[0]) as i32, f(&s.row2[1]) as i32],
             numeric,
         )
@@ -97,7 +101,11 @@ pub fn predict(s: &Scene) -> Option<Panel> {
     let count = attr(|p| p.count, true)?;
     let shape = attr(|p| p.shape, false)?;
     let color = attr(|p| p.color, false)?;
-    Some(Panel { count: u8::try_from(count).ok()?, shape: u8::try_from(shape).ok()?, color: u8::try_from(color).ok()? })
+    Some(Panel {
+        count: u8::try_from(count).ok()?,
+        shape: u8::try_from(shape).ok()?,
+        color: u8::try_from(color).ok()?,
+    })
 }
 
 /// Draws two rows of values for one attribute under a rule; `None` if out of range.
@@ -125,7 +133,10 @@ fn rows_for(rng: &mut Rng, rule: Rule, lo: i32, hi: i32) -> Option<([i32; 3], [i
             }
             let set = [vals[0], vals[1], vals[2]];
             let shift = rng.random_range(1..=2);
-            ([set[0], set[1], set[2]], [set[shift % 3], set[(shift + 1) % 3], set[(shift + 2) % 3]])
+            (
+                [set[0], set[1], set[2]],
+                [set[shift % 3], set[(shift + 1) % 3], set[(shift + 2) % 3]],
+            )
         }
     };
     let ok = r1.iter().chain(r2.iter()).all(|v| (lo..=hi).contains(v));
@@ -143,7 +154,11 @@ fn count_rule(rng: &mut Rng) -> Rule {
 }
 
 fn cat_rule(rng: &mut Rng) -> Rule {
-    if rng.random_bool(0.5) { Rule::Constant } else { Rule::DistributeThree }
+    if rng.random_bool(0.5) {
+        Rule::Constant
+    } else {
+        Rule::DistributeThree
+    }
 }
 
 impl Generator for Gen {
@@ -163,11 +178,25 @@ impl Generator for Gen {
         };
         loop {
             let rules = [count_rule(rng), cat_rule(rng), cat_rule(rng)];
-            let Some((c1, c2)) = rows_for(rng, rules[0], 1, max_count) else { continue };
-            let Some((s1, s2)) = rows_for(rng, rules[1], 0, SHAPES.len() as i32 - 1) else { continue };
-            let Some((k1, k2)) = rows_for(rng, rules[2], 0, i32::from(N_COLORS) - 1) else { continue };
-            let panel = |c: i32, s: i32, k: i32| Panel { count: c as u8, shape: s as u8, color: k as u8 };
-            let row1 = [panel(c1[0], s1[0], k1[0]), panel(c1[1], s1[1], k1[1]), panel(c1[2], s1[2], k1[2])];
+            let Some((c1, c2)) = rows_for(rng, rules[0], 1, max_count) else {
+                continue;
+            };
+            let Some((s1, s2)) = rows_for(rng, rules[1], 0, SHAPES.len() as i32 - 1) else {
+                continue;
+            };
+            let Some((k1, k2)) = rows_for(rng, rules[2], 0, i32::from(N_COLORS) - 1) else {
+                continue;
+            };
+            let panel = |c: i32, s: i32, k: i32| Panel {
+                count: c as u8,
+                shape: s as u8,
+                color: k as u8,
+            };
+            let row1 = [
+                panel(c1[0], s1[0], k1[0]),
+                panel(c1[1], s1[1], k1[1]),
+                panel(c1[2], s1[2], k1[2]),
+            ];
             let row2 = [panel(c2[0], s2[0], k2[0]), panel(c2[1], s2[1], k2[1])];
             let correct = panel(c2[2], s2[2], k2[2]);
             let largest = c1.iter().chain(c2.iter()).copied().max().unwrap_or(1);
@@ -200,7 +229,13 @@ impl Generator for Gen {
                 continue;
             }
             let candidates = place_at(rng, correct, distractors, answer);
-            let scene = Scene { row1, row2, candidates, rules, answer };
+            let scene = Scene {
+                row1,
+                row2,
+                candidates,
+                rules,
+                answer,
+            };
             // Keep only items whose row 1 determines the answer without ambiguity.
             if predict(&scene) == Some(correct) {
                 return scene;
@@ -213,7 +248,13 @@ impl Generator for Gen {
         // Image 1: 2 rows × 3 columns.
         let mut grid = Canvas::new(size, size, bg);
         let (pw, ph) = (1.0 / 3.0, 0.5);
-        let panels: Vec<Option<&Panel>> = s.row1.iter().map(Some).chain(s.row2.iter().map(Some)).chain([None]).collect();
+        let panels: Vec<Option<&Panel>> = s
+            .row1
+            .iter()
+            .map(Some)
+            .chain(s.row2.iter().map(Some))
+            .chain([None])
+            .collect();
         for (k, p) in panels.iter().enumerate() {
             let (x0, y0) = ((k % 3) as f32 * pw, (k / 3) as f32 * ph);
             grid.rect_outline(x0, y0, x0 + pw, y0 + ph, 1, [120, 120, 120]);
@@ -236,14 +277,27 @@ impl Generator for Gen {
             cands.rect_outline(x0, y0, x0 + 0.5, y0 + 0.5, 1, [120, 120, 120]);
             let label_h = (5 * scale + 3) as f32 / size as f32;
             draw_panel(&mut cands, p, (x0, y0 + label_h, 0.5, 0.5 - label_h));
-            cands.mark_text((x0 * size as f32) as i64 + 2, (y0 * size as f32) as i64 + 2, &(k + 1).to_string(), scale, [0, 0, 0]);
+            cands.mark_text(
+                (x0 * size as f32) as i64 + 2,
+                (y0 * size as f32) as i64 + 2,
+                &(k + 1).to_string(),
+                scale,
+                [0, 0, 0],
+            );
         }
         vec![grid.into_image(), cands.into_image()]
     }
 
     fn describe(s: &Scene) -> Described {
         let c = s.candidates[s.answer];
-        let name = |p: &Panel| format!("{} {} {}", p.count, PALETTE[p.color as usize].name, SHAPES[p.shape as usize].name());
+        let name = |p: &Panel| {
+            format!(
+                "{} {} {}",
+                p.count,
+                PALETTE[p.color as usize].name,
+                SHAPES[p.shape as usize].name()
+            )
+        };
         Described {
             question: "Image 1 shows two rows of panels that follow the same rules; which panel of image 2 replaces the question mark?".into(),
             options: (0..s.candidates.len()).map(|k| format!("panel {}", k + 1)).collect(),
@@ -261,13 +315,23 @@ impl Generator for Gen {
 
     fn oracle(s: &Scene) -> usize {
         match predict(s) {
-            Some(p) => s.candidates.iter().position(|c| *c == p).unwrap_or(usize::MAX),
+            Some(p) => s
+                .candidates
+                .iter()
+                .position(|c| *c == p)
+                .unwrap_or(usize::MAX),
             None => usize::MAX,
         }
     }
 
     fn shift_value(s: &Scene) -> f32 {
-        s.row1.iter().chain(s.row2.iter()).chain(s.candidates.get(s.answer)).map(|p| p.count).max().unwrap_or(0) as f32
+        s.row1
+            .iter()
+            .chain(s.row2.iter())
+            .chain(s.candidates.get(s.answer))
+            .map(|p| p.count)
+            .max()
+            .unwrap_or(0) as f32
     }
 }
 
@@ -279,7 +343,9 @@ fn layout(n: u8) -> Vec<(f32, f32)> {
         2 => vec![(0.27, 0.5), (0.73, 0.5)],
         3 => vec![(0.5, 0.27), (0.27, 0.73), (0.73, 0.73)],
         4 => vec![(0.27, 0.27), (0.73, 0.27), (0.27, 0.73), (0.73, 0.73)],
-        _ => (0..n as usize).map(|k| (((k % 3) as f32 + 0.5) / 3.0, ((k / 3) as f32 + 0.5) / 3.0)).collect(),
+        _ => (0..n as usize)
+            .map(|k| (((k % 3) as f32 + 0.5) / 3.0, ((k / 3) as f32 + 0.5) / 3.0))
+            .collect(),
     }
 }
 
@@ -289,6 +355,13 @@ fn draw_panel(c: &mut Canvas, p: &Panel, (x0, y0, w, h): (f32, f32, f32, f32)) {
     let r = (w.min(h) / per_row) * 0.36;
     for (u, v) in pos {
         let (x, y) = (x0 + u * w, y0 + v * h);
-        c.shape(SHAPES[p.shape as usize], x, y, r, 0.0, PALETTE[p.color as usize].rgb);
+        c.shape(
+            SHAPES[p.shape as usize],
+            x,
+            y,
+            r,
+            0.0,
+            PALETTE[p.color as usize].rgb,
+        );
     }
 }

@@ -66,15 +66,29 @@ impl Generator for Gen {
             Setting::Ood => (rng.random_range(0.38..=0.45f32), rng.random_range(8..=16u8)),
         };
         let background = corners_background(rng);
-        let hole = (rng.random_range(0.0..=1.0 - hole_size), rng.random_range(0.0..=1.0 - hole_size));
+        let hole = (
+            rng.random_range(0.0..=1.0 - hole_size),
+            rng.random_range(0.0..=1.0 - hole_size),
+        );
         let mut objects = Vec::new();
         // One object straddling the hole, so its edges continue into the patch.
-        let (hx, hy) = (hole.0 + hole_size * rng.random_range(0.2..0.8), hole.1 + hole_size * rng.random_range(0.2..0.8));
-        objects.push(Obj { shape: any_shape(rng), color: any_color(rng, 8), x: hx, y: hy, r: rng.random_range(0.1..0.16), rot: rng.random_range(0.0..1.5) });
+        let (hx, hy) = (
+            hole.0 + hole_size * rng.random_range(0.2..0.8),
+            hole.1 + hole_size * rng.random_range(0.2..0.8),
+        );
+        objects.push(Obj {
+            shape: any_shape(rng),
+            color: any_color(rng, 7),
+            x: hx,
+            y: hy,
+            r: rng.random_range(0.1..0.16),
+            rot: rng.random_range(0.0..1.5),
+        });
         for _ in 0..rng.random_range(3..=6) {
             objects.push(Obj {
                 shape: any_shape(rng),
-                color: any_color(rng, 8),
+                // Never black: the hole is black.
+                color: any_color(rng, 7),
                 x: rng.random_range(0.05..0.95),
                 y: rng.random_range(0.05..0.95),
                 r: rng.random_range(0.07..0.14),
@@ -85,14 +99,26 @@ impl Generator for Gen {
         let min_gap = hole_size * 0.6;
         let mut distractors: Vec<(f32, f32)> = Vec::new();
         while distractors.len() < 2 {
-            let p = (rng.random_range(0.0..=1.0 - hole_size), rng.random_range(0.0..=1.0 - hole_size));
+            let p = (
+                rng.random_range(0.0..=1.0 - hole_size),
+                rng.random_range(0.0..=1.0 - hole_size),
+            );
             let far = |q: &(f32, f32)| (p.0 - q.0).abs().max((p.1 - q.1).abs()) >= min_gap;
             if far(&hole) && distractors.iter().all(far) {
                 distractors.push(p);
             }
         }
         let sources = place_at(rng, hole, distractors, answer);
-        Scene { background, objects, hole_size, hole, sources, noise, noise_seed: rng.random(), answer }
+        Scene {
+            background,
+            objects,
+            hole_size,
+            hole,
+            sources,
+            noise,
+            noise_seed: rng.random(),
+            answer,
+        }
     }
 
     fn render(s: &Scene, size: u32) -> Vec<RgbImage> {
@@ -127,7 +153,10 @@ impl Generator for Gen {
                 ));
             }
         }
-        parts.push(format!("image {} continues the colours and edges around the hole", s.answer + 2));
+        parts.push(format!(
+            "image {} continues the colours and edges around the hole",
+            s.answer + 2
+        ));
         Described {
             question: "Which patch fills the black hole in image 1?".into(),
             options: (0..n).map(|k| format!("image {}", k + 2)).collect(),

@@ -21,7 +21,12 @@ pub enum Motion {
 }
 
 impl Motion {
-    pub const ALL: [Motion; 4] = [Motion::Left, Motion::Right, Motion::Forward, Motion::Backward];
+    pub const ALL: [Motion; 4] = [
+        Motion::Left,
+        Motion::Right,
+        Motion::Forward,
+        Motion::Backward,
+    ];
 
     pub fn text(self) -> &'static str {
         match self {
@@ -113,10 +118,20 @@ impl Generator for Gen {
             let cameras = [(0.0, 0.0), c2];
             // Every object must be on screen in both views.
             let visible = objects.iter().all(|o| {
-                cameras.iter().all(|c| project(o, *c).is_some_and(|(x, y, r)| x - r > 0.02 && x + r < 0.98 && y + r < 0.99))
+                cameras.iter().all(|c| {
+                    project(o, *c)
+                        .is_some_and(|(x, y, r)| x - r > 0.02 && x + r < 0.98 && y + r < 0.99)
+                })
             });
             if visible {
-                return Scene { objects, cameras, sky, ground, options, answer };
+                return Scene {
+                    objects,
+                    cameras,
+                    sky,
+                    ground,
+                    options,
+                    answer,
+                };
             }
         }
     }
@@ -171,7 +186,11 @@ impl Generator for Gen {
         }
         let (dx, dscale) = (dx / n, dscale / n);
         let m = if dscale.abs() > 0.02 {
-            if dscale > 0.0 { Motion::Forward } else { Motion::Backward }
+            if dscale > 0.0 {
+                Motion::Forward
+            } else {
+                Motion::Backward
+            }
         } else if dx > 0.0 {
             Motion::Left
         } else {

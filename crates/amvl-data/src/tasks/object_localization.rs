@@ -49,11 +49,28 @@ impl Generator for Gen {
     fn sample(rng: &mut Rng, setting: Setting, answer: usize) -> Scene {
         loop {
             let (r, lo, hi, n_others) = match setting {
-                Setting::Id => (rng.random_range(0.16..=0.26f32), 0.35, 0.65, rng.random_range(0..=1)),
-                Setting::Ood => (rng.random_range(0.07..=0.12f32), 0.12, 0.88, rng.random_range(1..=3)),
+                Setting::Id => (
+                    rng.random_range(0.16..=0.26f32),
+                    0.35,
+                    0.65,
+                    rng.random_range(0..=1),
+                ),
+                Setting::Ood => (
+                    rng.random_range(0.07..=0.12f32),
+                    0.12,
+                    0.88,
+                    rng.random_range(1..=3),
+                ),
             };
             let pick_color = |rng: &mut Rng| OBJ_COLORS[rng.random_range(0..OBJ_COLORS.len())];
-            let target = Obj { shape: any_shape(rng), color: pick_color(rng), x: rng.random_range(lo..hi), y: rng.random_range(lo..hi), r, rot: 0.0 };
+            let target = Obj {
+                shape: any_shape(rng),
+                color: pick_color(rng),
+                x: rng.random_range(lo..hi),
+                y: rng.random_range(lo..hi),
+                r,
+                rot: 0.0,
+            };
             let tb = target.bbox();
             let (w, h) = (tb.2 - tb.0, tb.3 - tb.1);
             let j = 0.04 * w.max(h);
@@ -66,7 +83,12 @@ impl Generator for Gen {
             let bad = match rng.random_range(0..3) {
                 0 => {
                     // Shifted by 60–100% of the size.
-                    let (dx, dy) = (rng.random_range(0.6..1.0) * w * if rng.random_bool(0.5) { 1.0 } else { -1.0 }, rng.random_range(-0.5..0.5) * h);
+                    let (dx, dy) = (
+                        rng.random_range(0.6..1.0)
+                            * w
+                            * if rng.random_bool(0.5) { 1.0 } else { -1.0 },
+                        rng.random_range(-0.5..0.5) * h,
+                    );
                     (tb.0 + dx, tb.1 + dy, tb.2 + dx, tb.3 + dy)
                 }
                 1 => {
@@ -76,13 +98,20 @@ impl Generator for Gen {
                 }
                 _ => {
                     // Much too small, off-centre.
-                    let (cx, cy) = (tb.0 + w * rng.random_range(0.25..0.75), tb.1 + h * rng.random_range(0.25..0.75));
+                    let (cx, cy) = (
+                        tb.0 + w * rng.random_range(0.25..0.75),
+                        tb.1 + h * rng.random_range(0.25..0.75),
+                    );
                     let (hw, hh) = (w * 0.22, h * 0.22);
                     (cx - hw, cy - hh, cx + hw, cy + hh)
                 }
             };
             let bad = clamp_box(bad);
-            if bad.2 - bad.0 < 0.04 || bad.3 - bad.1 < 0.04 || iou(bad, tb) > 0.45 || iou(good, tb) < 0.75 {
+            if bad.2 - bad.0 < 0.04
+                || bad.3 - bad.1 < 0.04
+                || iou(bad, tb) > 0.45
+                || iou(good, tb) < 0.75
+            {
                 continue;
             }
             let mut others: Vec<Obj> = Vec::new();
@@ -105,8 +134,18 @@ impl Generator for Gen {
                     others.push(o);
                 }
             }
-            let boxes = if answer == 0 { [good, bad] } else { [bad, good] };
-            return Scene { background: background(rng, setting), target, others, boxes, answer };
+            let boxes = if answer == 0 {
+                [good, bad]
+            } else {
+                [bad, good]
+            };
+            return Scene {
+                background: background(rng, setting),
+                target,
+                others,
+                boxes,
+                answer,
+            };
         }
     }
 
@@ -149,7 +188,11 @@ impl Generator for Gen {
 
     fn oracle(s: &Scene) -> usize {
         let tb = s.target.bbox();
-        if iou(s.boxes[0], tb) >= iou(s.boxes[1], tb) { 0 } else { 1 }
+        if iou(s.boxes[0], tb) >= iou(s.boxes[1], tb) {
+            0
+        } else {
+            1
+        }
     }
 
     fn shift_value(s: &Scene) -> f32 {

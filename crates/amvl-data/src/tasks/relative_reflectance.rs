@@ -54,13 +54,32 @@ impl Generator for Gen {
 
     fn sample(rng: &mut Rng, setting: Setting, answer: usize) -> Scene {
         let (strength, light_dir) = match setting {
-            Setting::Id => (rng.random_range(0.2..=0.45), if rng.random_bool(0.5) { (1.0, 0.0) } else { (-1.0, 0.0) }),
+            Setting::Id => (
+                rng.random_range(0.2..=0.45),
+                if rng.random_bool(0.5) {
+                    (1.0, 0.0)
+                } else {
+                    (-1.0, 0.0)
+                },
+            ),
             Setting::Ood => {
-                let dirs = [(0.0, 1.0), (0.0, -1.0), (0.7071, 0.7071), (-0.7071, 0.7071), (0.7071, -0.7071), (-0.7071, -0.7071)];
-                (rng.random_range(0.5..=0.7), dirs[rng.random_range(0..dirs.len())])
+                let dirs = [
+                    (0.0, 1.0),
+                    (0.0, -1.0),
+                    (0.7071, 0.7071),
+                    (-0.7071, 0.7071),
+                    (0.7071, -0.7071),
+                    (-0.7071, -0.7071),
+                ];
+                (
+                    rng.random_range(0.5..=0.7),
+                    dirs[rng.random_range(0..dirs.len())],
+                )
             }
         };
-        let mut albedo: Vec<f32> = (0..G * G).map(|_| (rng.random_range(0.25..0.9f32) * 100.0).round() / 100.0).collect();
+        let mut albedo: Vec<f32> = (0..G * G)
+            .map(|_| (rng.random_range(0.25..0.9f32) * 100.0).round() / 100.0)
+            .collect();
         let a = rng.random_range(0..G * G);
         let b = loop {
             let b = rng.random_range(0..G * G);
@@ -78,7 +97,13 @@ impl Generator for Gen {
         };
         albedo[a] = va;
         albedo[b] = vb;
-        Scene { albedo, light_dir, strength, marked: [a, b], answer }
+        Scene {
+            albedo,
+            light_dir,
+            strength,
+            marked: [a, b],
+            answer,
+        }
     }
 
     fn render(s: &Scene, size: u32) -> Vec<RgbImage> {
@@ -119,7 +144,11 @@ impl Generator for Gen {
         };
         Described {
             question: "Ignoring the lighting, which marked surface is lighter in colour?".into(),
-            options: vec!["surface A".into(), "surface B".into(), "about the same".into()],
+            options: vec![
+                "surface A".into(),
+                "surface B".into(),
+                "about the same".into(),
+            ],
             answer: s.answer,
             rationale: format!(
                 "{light} ; seen brightness A {:.2} B {:.2} ; surface A {sa:.2} B {sb:.2} ; {verdict}",

@@ -20,7 +20,12 @@ pub enum Relation {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] = [Relation::LeftOf, Relation::RightOf, Relation::Above, Relation::Below];
+    pub const ALL: [Relation; 4] = [
+        Relation::LeftOf,
+        Relation::RightOf,
+        Relation::Above,
+        Relation::Below,
+    ];
 
     pub fn text(self) -> &'static str {
         match self {
@@ -69,7 +74,8 @@ fn pick_pair(rng: &mut Rng, seen: bool, avoid: &[(usize, usize)]) -> (usize, usi
 }
 
 fn far_from(objs: &[Obj], x: f32, y: f32, r: f32) -> bool {
-    objs.iter().all(|o| ((o.x - x).powi(2) + (o.y - y).powi(2)).sqrt() > o.r + r + 0.03)
+    objs.iter()
+        .all(|o| ((o.x - x).powi(2) + (o.y - y).powi(2)).sqrt() > o.r + r + 0.03)
 }
 
 impl Generator for Gen {
@@ -106,8 +112,22 @@ impl Generator for Gen {
             if !(0.12..=0.88).contains(&ax) || !(0.12..=0.88).contains(&ay) {
                 continue;
             }
-            let a = Obj { shape: SHAPES[pa.0], color: pa.1, x: ax, y: ay, r: ra, rot: 0.0 };
-            let b = Obj { shape: SHAPES[pb.0], color: pb.1, x: bx, y: by, r: rb, rot: 0.0 };
+            let a = Obj {
+                shape: SHAPES[pa.0],
+                color: pa.1,
+                x: ax,
+                y: ay,
+                r: ra,
+                rot: 0.0,
+            };
+            let b = Obj {
+                shape: SHAPES[pb.0],
+                color: pb.1,
+                x: bx,
+                y: by,
+                r: rb,
+                rot: 0.0,
+            };
             let mut others = Vec::new();
             let n_others = rng.random_range(0..=2);
             let mut tries = 0;
@@ -119,13 +139,27 @@ impl Generator for Gen {
                 let mut placed = vec![a, b];
                 placed.extend(others.iter().copied());
                 if far_from(&placed, x, y, r) {
-                    others.push(Obj { shape: SHAPES[p.0], color: p.1, x, y, r, rot: 0.0 });
+                    others.push(Obj {
+                        shape: SHAPES[p.0],
+                        color: p.1,
+                        x,
+                        y,
+                        r,
+                        rot: 0.0,
+                    });
                 }
             }
             if !far_from(&[b], a.x, a.y, a.r) {
                 continue;
             }
-            return Scene { background: background(rng, setting), a, b, others, options, answer };
+            return Scene {
+                background: background(rng, setting),
+                a,
+                b,
+                others,
+                options,
+                answer,
+            };
         }
     }
 
@@ -144,7 +178,11 @@ impl Generator for Gen {
             _ => "vertical",
         };
         Described {
-            question: format!("Where is the {} relative to the {}?", s.a.name(), s.b.name()),
+            question: format!(
+                "Where is the {} relative to the {}?",
+                s.a.name(),
+                s.b.name()
+            ),
             options: s.options.iter().map(|r| r.text().to_string()).collect(),
             answer: s.answer,
             rationale: format!(
@@ -163,17 +201,27 @@ impl Generator for Gen {
     fn oracle(s: &Scene) -> usize {
         let (dx, dy) = (s.a.x - s.b.x, s.a.y - s.b.y);
         let rel = if dx.abs() > dy.abs() {
-            if dx < 0.0 { Relation::LeftOf } else { Relation::RightOf }
+            if dx < 0.0 {
+                Relation::LeftOf
+            } else {
+                Relation::RightOf
+            }
         } else if dy < 0.0 {
             Relation::Above
         } else {
             Relation::Below
         };
-        s.options.iter().position(|r| *r == rel).unwrap_or(usize::MAX)
+        s.options
+            .iter()
+            .position(|r| *r == rel)
+            .unwrap_or(usize::MAX)
     }
 
     fn shift_value(s: &Scene) -> f32 {
-        let unseen = [&s.a, &s.b].iter().filter(|o| !pair_seen(shape_index(o), o.color)).count();
+        let unseen = [&s.a, &s.b]
+            .iter()
+            .filter(|o| !pair_seen(shape_index(o), o.color))
+            .count();
         unseen as f32 / 2.0
     }
 }

@@ -32,7 +32,10 @@ impl Similarity {
 
     pub fn invert(&self, (x, y): (f32, f32)) -> (f32, f32) {
         let (s, c) = self.angle.sin_cos();
-        let (dx, dy) = ((x - 0.5 - self.shift.0) / self.scale, (y - 0.5 - self.shift.1) / self.scale);
+        let (dx, dy) = (
+            (x - 0.5 - self.shift.0) / self.scale,
+            (y - 0.5 - self.shift.1) / self.scale,
+        );
         (0.5 + c * dx - s * dy, 0.5 + s * dx + c * dy)
     }
 }
@@ -101,7 +104,10 @@ impl Generator for Gen {
                 .collect();
             // The reference point sits on an object so it is distinctive.
             let o = objects[rng.random_range(0..objects.len())];
-            let reference = (o.x + rng.random_range(-0.3..0.3) * o.r, o.y + rng.random_range(-0.3..0.3) * o.r);
+            let reference = (
+                o.x + rng.random_range(-0.3..0.3) * o.r,
+                o.y + rng.random_range(-0.3..0.3) * o.r,
+            );
             let target = transform.apply(reference);
             if !in_frame(reference, 0.1) || !in_frame(target, 0.1) {
                 continue;
@@ -117,7 +123,10 @@ impl Generator for Gen {
                 } else {
                     (rng.random_range(0.1..0.9), rng.random_range(0.1..0.9))
                 };
-                if in_frame(p, 0.1) && dist(p, target) > 0.2 && distractors.iter().all(|d| dist(*d, p) > 0.15) {
+                if in_frame(p, 0.1)
+                    && dist(p, target) > 0.2
+                    && distractors.iter().all(|d| dist(*d, p) > 0.15)
+                {
                     distractors.push(p);
                 }
             }
@@ -125,7 +134,14 @@ impl Generator for Gen {
                 continue;
             }
             let candidates = place_at(rng, target, distractors, answer);
-            return Scene { background: corners_background(rng), objects, transform, reference, candidates, answer };
+            return Scene {
+                background: corners_background(rng),
+                objects,
+                transform,
+                reference,
+                candidates,
+                answer,
+            };
         }
     }
 
@@ -143,12 +159,19 @@ impl Generator for Gen {
                 let (x, y) = s.transform.invert(q);
                 if (0.0..1.0).contains(&x) && (0.0..1.0).contains(&y) {
                     let (sx, sy) = ((x * size as f32) as u32, (y * size as f32) as u32);
-                    view.img.put_pixel(px, py, *base.get_pixel(sx.min(size - 1), sy.min(size - 1)));
+                    view.img
+                        .put_pixel(px, py, *base.get_pixel(sx.min(size - 1), sy.min(size - 1)));
                 }
             }
         }
         let mut first = Canvas { img: base };
-        first.marker(s.reference.0, s.reference.1, 0.045, [220, 0, 0], [255, 255, 255]);
+        first.marker(
+            s.reference.0,
+            s.reference.1,
+            0.045,
+            [220, 0, 0],
+            [255, 255, 255],
+        );
         for (k, p) in s.candidates.iter().enumerate() {
             labelled_marker(&mut view, p.0, p.1, LABELS[k], [220, 0, 0]);
         }
@@ -159,7 +182,10 @@ impl Generator for Gen {
         let t = s.transform;
         let mut moves = vec![format!("zoom {:.2}", t.scale)];
         if t.angle != 0.0 {
-            moves.push(format!("rotation {:.0} degrees", t.angle.to_degrees().abs()));
+            moves.push(format!(
+                "rotation {:.0} degrees",
+                t.angle.to_degrees().abs()
+            ));
         }
         let target = t.apply(s.reference);
         Described {

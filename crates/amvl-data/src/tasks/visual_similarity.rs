@@ -84,7 +84,14 @@ impl Generator for Gen {
             Setting::Ood => rng.random_range(10..=24u8),
         };
         let backgrounds = (0..4).map(|_| background(rng, setting)).collect();
-        Scene { backgrounds, reference, candidates, noise, noise_seed: rng.random(), answer }
+        Scene {
+            backgrounds,
+            reference,
+            candidates,
+            noise,
+            noise_seed: rng.random(),
+            answer,
+        }
     }
 
     fn render(s: &Scene, size: u32) -> Vec<RgbImage> {
@@ -122,7 +129,9 @@ impl Generator for Gen {
         parts.push(format!("closest image {}", s.answer + 2));
         Described {
             question: "Which of images 2 to 4 is most similar to image 1?".into(),
-            options: (0..s.candidates.len()).map(|k| format!("image {}", k + 2)).collect(),
+            options: (0..s.candidates.len())
+                .map(|k| format!("image {}", k + 2))
+                .collect(),
             answer: s.answer,
             rationale: parts.join(" ; "),
         }

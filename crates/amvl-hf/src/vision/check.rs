@@ -14,13 +14,7 @@ use crate::vision::{VisionArch, load_vision};
 /// `last_hidden_state` [images, tokens, d] and optionally `pooler_output` [images, d].
 pub const REFERENCE_FILE: &str = "reference.safetensors";
 
-/// One output compared against the reference.
-#[derive(Clone, Debug, PartialEq)]
-pub struct OutputError {
-    pub name: &'static str,
-    pub shape: Vec<usize>,
-    pub max_abs_error: f32,
-}
+pub use crate::compare::OutputError;
 
 /// What [`check_vision`] measured.
 #[derive(Clone, Debug, PartialEq)]

@@ -41,7 +41,7 @@ impl VisionArch {
         }
     }
 
-    fn from_hf_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_hf_name(name: &str) -> Option<Self> {
         match name {
             "SiglipVisionModel" => Some(Self::SiglipVision),
             "CLIPVisionModel" => Some(Self::ClipVision),
@@ -51,7 +51,7 @@ impl VisionArch {
         }
     }
 
-    fn from_model_type(model_type: &str) -> Option<Self> {
+    pub(crate) fn from_model_type(model_type: &str) -> Option<Self> {
         match model_type {
             "siglip_vision_model" => Some(Self::SiglipVision),
             "clip_vision_model" => Some(Self::ClipVision),

@@ -1,0 +1,156 @@
+//! A run folder end to end: resolve the config, prepare data and tokenizer, train, save the
+//! final model, evaluate.
+
+use amvl_data::AmvlTokenizer;
+use amvl_model::AmvlModel;
+use burn::prelude::*;
+use burn::store::{ModuleSnapshot, SafetensorsStore};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::atomic::write_atomic;
+use crate::batches::ItemBatches;
+use crate::checkpoint::Checkpoints;
+use crate::config::RunConfig;
+use crate::eval::{EvalOptions, EvalReport, evaluate};
+use crate::session::{DataSource, batcher, open_split, tokenizer};
+use crate::trainer::{Progress, StopAt, TrainOutcome, init_model, train};
+
+pub const CONFIG_FILE: &str = "config.toml";
+pub const TOKENIZER_FILE: &str = "tokenizer.json";
+pub const MODEL_FILE: &str = "model.safetensors";
+
+/// What `cargo xtask train` asks for.
+pub struct TrainRequest {
+    pub config: RunConfig,
+    pub data: DataSource,
+    pub out: PathBuf,
+    pub resume: bool,
+    /// Stop after this many steps (simulates an interruption in tests).
+    pub stop: StopAt,
+}
+
+fn err(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("{}: {e}", path.display())
+}
+
+/// Prepares the run folder (or reopens it with `resume`) and returns the config in force
+/// and the tokenizer.
+pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer), String> {
+    let out = &request.out;
+    let config_path = out.join(CONFIG_FILE);
+    if request.resume {
+        let config = RunConfig::load(&config_path).map_err(|e| format!("cannot resume: {e}"))?;
+        let tok = AmvlTokenizer::from_file(out.join(TOKENIZER_FILE)).map_err(|e| format!("cannot resume: {e}"))?;
+        return Ok((config, tok));
+    }
+    if config_path.exists() || out.join("checkpoints").exists() {
+        return Err(format!(
+            "run folder {} already holds a run; pass --resume to continue it or --out to start another",
+            out.display()
+        ));
+    }
+    fs::create_dir_all(out).map_err(err(out))?;
+    let mut config = request.config.clone();
+    let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
+    let tok = tokenizer(&request.data, &config, &train_items)?;
+    config.model.decoder.vocab_size = tok.vocab_size();
+    config.validate()?;
+    tok.save(out.join(TOKENIZER_FILE)).map_err(|e| e.to_string())?;
+    let text = toml::to_string_pretty(&config).map_err(|e| e.to_string())?;
+    write_atomic(&config_path, text.as_bytes()).map_err(err(&config_path))?;
+    Ok((config, tok))
+}
+
+/// Trains in `request.out`; returns the outcome and the config in force.
+pub fn run_training(
+    request: &TrainRequest,
+    device: &Device,
+    progress: &mut dyn Progress,
+) -> Result<(TrainOutcome, RunConfig, AmvlTokenizer), String> {
+    let (config, tok) = prepare(request)?;
+    let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
+    let batcher = batcher(&config, tok.clone());
+    let source = ItemBatches {
+        items: &train_items,
+        batcher: &batcher,
+    };
+    progress.message(&format!(
+        "training {} on {} ({} items), {} steps × batch {}, run folder {}",
+        config.loss.objective,
+        request.data,
+        amvl_data::ItemSource::len(&train_items),
+        config.train.steps,
+        config.train.batch_size * config.train.grad_accum,
+        request.out.display()
+    ));
+    let device = device.clone().autodiff();
+    let outcome = train(
+        &config,
+        &request.out,
+        &device,
+        &source,
+        None,
+        request.resume,
+        request.stop,
+        progress,
+    )
+    .map_err(|e| e.to_string())?;
+    if outcome.state.step == config.train.steps {
+        save_model(&outcome.model, &request.out.join(MODEL_FILE))?;
+    }
+    Ok((outcome, config, tok))
+}
+
+/// Writes weights as safetensors atomically.
+pub fn save_model(model: &AmvlModel, path: &Path) -> Result<(), String> {
+    let tmp = path.with_extension("safetensors.tmp");
+    let mut store = SafetensorsStore::from_file(&tmp).overwrite(true);
+    model.save_into(&mut store).map_err(|e| format!("{}: {e:?}", tmp.display()))?;
+    fs::rename(&tmp, path).map_err(err(path))
+}
+
+/// Loads a trained run: its config, tokenizer and final model (or latest checkpoint).
+pub fn load_run(run: &Path, device: &Device) -> Result<(RunConfig, AmvlTokenizer, AmvlModel), String> {
+    let config = RunConfig::load(&run.join(CONFIG_FILE)).map_err(|e| e.to_string())?;
+    let tok = AmvlTokenizer::from_file(run.join(TOKENIZER_FILE)).map_err(|e| e.to_string())?;
+    let mut model = init_model(&config, device);
+    let final_model = run.join(MODEL_FILE);
+    if final_model.is_file() {
+        let mut store = SafetensorsStore::from_file(&final_model);
+        let result = model.load_from(&mut store).map_err(|e| format!("{}: {e:?}", final_model.display()))?;
+        if !result.missing.is_empty() {
+            return Err(format!("{}: missing tensors {:?}", final_model.display(), result.missing));
+        }
+    } else {
+        let latest = Checkpoints::new(run.join("checkpoints"))
+            .latest()
+            .ok_or_else(|| format!("{} has neither {MODEL_FILE} nor a checkpoint", run.display()))?;
+        model = Checkpoints::load_model(&latest, model).map_err(|e| e.to_string())?;
+    }
+    Ok((config, tok, model))
+}
+
+/// Evaluates on each split; writes `eval.json` and `eval.md` into `run`.
+pub fn run_eval(
+    run: &Path,
+    model: &AmvlModel,
+    config: &RunConfig,
+    tok: AmvlTokenizer,
+    data: &DataSource,
+    splits: &[String],
+    options: &EvalOptions,
+    device: &Device,
+) -> Result<EvalReport, String> {
+    let batcher = batcher(config, tok);
+    let mut report = EvalReport::default();
+    for split in splits {
+        let items = open_split(data, config, split, config.data.eval_per_task)?;
+        let part = evaluate(model, &items, &batcher, split, options, device)?;
+        report.tasks.extend(part.tasks);
+    }
+    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    write_atomic(&run.join("eval.json"), json.as_bytes()).map_err(err(run))?;
+    write_atomic(&run.join("eval.md"), report.table().as_bytes()).map_err(err(run))?;
+    Ok(report)
+}

@@ -1,0 +1,104 @@
+//! `cargo xtask train`
+
+use amvl::core::parse_device;
+use amvl::loss::Objective;
+use amvl_train::eval::EvalOptions;
+use amvl_train::run::{TrainRequest, run_eval, run_training};
+use amvl_train::session::DataSource;
+use amvl_train::{RunConfig, StopAt};
+use anyhow::{Context, anyhow};
+use std::path::PathBuf;
+
+use crate::progress;
+
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// Run config (TOML).
+    #[arg(long, default_value = "configs/small.toml")]
+    pub config: PathBuf,
+    /// flex, wgpu[:N], vulkan[:N] or cuda[:N] (each needs its Cargo feature).
+    #[arg(long, default_value = "flex")]
+    pub device: String,
+    /// Objective: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent.
+    #[arg(long)]
+    pub variant: Option<Objective>,
+    /// `suite` (the embedded benchmark) or a folder with data.jsonl (or BLINK parquet).
+    #[arg(long, default_value = "suite")]
+    pub data: String,
+    /// Run folder (default runs/<variant>-seed<seed>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Training seed (overrides train.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Continue the run in --out from its latest checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Override train.steps.
+    #[arg(long)]
+    pub steps: Option<u64>,
+    /// Stop (as if interrupted) after this many steps; --resume continues.
+    #[arg(long, hide = true)]
+    pub stop_after: Option<u64>,
+    /// Skip the evaluation after training.
+    #[arg(long)]
+    pub no_eval: bool,
+    /// Evaluation splits.
+    #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
+    pub split: Vec<String>,
+}
+
+pub fn run(args: TrainArgs) -> anyhow::Result<()> {
+    let config_path = crate::resolve(&args.config);
+    let mut config = RunConfig::load(&config_path).map_err(|e| anyhow!(e))?;
+    if let Some(v) = args.variant {
+        config.loss.objective = v;
+    }
+    if let Some(seed) = args.seed {
+        config.train.seed = seed;
+    }
+    if let Some(steps) = args.steps {
+        config.train.steps = steps;
+    }
+    config.validate().map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
+    let data: DataSource = args.data.parse().map_err(|e: String| anyhow!(e))?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed))
+    });
+    let device = parse_device(&args.device)?;
+    let request = TrainRequest {
+        config,
+        data: data.clone(),
+        out: out.clone(),
+        resume: args.resume,
+        stop: StopAt(args.stop_after),
+    };
+    let mut progress = progress::for_stdout();
+    let started = std::time::Instant::now();
+    let (outcome, config, tok) = run_training(&request, &device, progress.as_mut()).map_err(|e| anyhow!(e))?;
+    println!(
+        "trained {} steps in {:.0} s; checkpoint {}",
+        outcome.state.step,
+        started.elapsed().as_secs_f64(),
+        outcome.last_checkpoint.display()
+    );
+    if args.no_eval || outcome.state.step < config.train.steps {
+        return Ok(());
+    }
+    let model = outcome.model.valid();
+    let report = run_eval(
+        &out,
+        &model,
+        &config,
+        tok,
+        &data,
+        &args.split,
+        &EvalOptions { controls: true, ..EvalOptions::default() },
+        &device,
+    )
+    .map_err(|e| anyhow!(e))
+    .context("evaluation")?;
+    println!("\n{}", report.table());
+    println!("(accuracy in %, answers scored by the generated letter; also in {}/eval.md)", out.display());
+    Ok(())
+}
