@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use amvl::core::parse_device;
-use anyhow::{Context, bail};
+use anyhow::{anyhow, bail};
 
 #[derive(clap::Args, Debug)]
 pub struct HfCheckArgs {
@@ -24,14 +24,15 @@ pub struct HfCheckArgs {
 pub fn run(args: HfCheckArgs) -> anyhow::Result<()> {
     let device = parse_device(&args.device)?;
     let dir = crate::resolve(&args.dir);
+    // `HfError` messages already include their cause; no `context` chain to repeat it.
     let report = amvl_hf::check_dir(&dir, &device)
-        .with_context(|| format!("checking `{}`", dir.display()))?;
+        .map_err(|e| anyhow!("checking `{}`: {e}", dir.display()))?;
     print!("{report}");
     let tol = args.tol as f32;
     let over: Vec<String> = report
         .outputs()
         .iter()
-        .filter(|o| !(o.max_abs_error <= tol))
+        .filter(|o| o.max_abs_error.is_nan() || o.max_abs_error > tol)
         .map(|o| format!("{} ({:.3e})", o.name, o.max_abs_error))
         .collect();
     let greedy_differs = report.greedy().is_some_and(|g| !g.matches());
@@ -43,7 +44,11 @@ pub fn run(args: HfCheckArgs) -> anyhow::Result<()> {
         if greedy_differs {
             problems.push("the greedy continuation differs".to_string());
         }
-        bail!("{} does not match its reference: {}", report.architecture(), problems.join("; "));
+        bail!(
+            "{} does not match its reference: {}",
+            report.architecture(),
+            problems.join("; ")
+        );
     }
     println!("ok: every output within {:e}", args.tol);
     Ok(())

@@ -1,5 +1,6 @@
 //! `cargo xtask train`
 
+use amvl::burn::module::Module;
 use amvl::core::parse_device;
 use amvl::loss::Objective;
 use amvl_train::eval::EvalOptions;

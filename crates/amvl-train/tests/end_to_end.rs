@@ -1,0 +1,99 @@
+//! Train → checkpoint → evaluate on the tiny config, and exact resume.
+mod common;
+
+use amvl_train::eval::EvalOptions;
+use amvl_train::run::{MODEL_FILE, TrainRequest, load_run, run_eval, run_training};
+use amvl_train::session::DataSource;
+use amvl_train::{Checkpoints, MetricsLog, Progress, StepRecord, StopAt};
+use burn::prelude::*;
+use burn::store::ModuleSnapshot;
+use common::tiny_run_config;
+
+struct Quiet;
+impl Progress for Quiet {
+    fn record(&mut self, _: &StepRecord, _: u64) {}
+    fn message(&mut self, _: &str) {}
+}
+
+fn request(out: &std::path::Path, resume: bool, stop: Option<u64>) -> TrainRequest {
+    TrainRequest {
+        config: tiny_run_config(),
+        data: DataSource::Suite,
+        out: out.to_path_buf(),
+        resume,
+        stop: StopAt(stop),
+    }
+}
+
+/// (name, raw bytes) of every parameter of the run's final model, sorted by name.
+fn weights(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let device = Device::flex();
+    let (_, _, model) = load_run(path, &device).unwrap();
+    let mut out: Vec<(String, Vec<u8>)> = model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|tensor| {
+            let (name, _, _, _, bytes) = tensor.into_parts().unwrap();
+            (name, bytes.to_vec())
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+#[test]
+fn train_checkpoint_and_evaluate_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let device = Device::flex();
+    let (outcome, config, tok) = run_training(&request(&out, false, None), &device, &mut Quiet).unwrap();
+    assert_eq!(outcome.state.step, 6);
+    assert!(out.join(MODEL_FILE).is_file());
+    assert!(out.join("config.toml").is_file() && out.join("tokenizer.json").is_file());
+    assert_eq!(Checkpoints::load_state(&outcome.last_checkpoint).unwrap().step, 6);
+    let records = MetricsLog::read(&out).unwrap();
+    assert_eq!(records.iter().map(|r| r.step).collect::<Vec<_>>(), vec![2, 4, 6]);
+    assert!(records.iter().all(|r| r.total.is_finite() && (r.total - (r.ntp + r.forward + r.reverse)).abs() < 1e-4));
+
+    let (_, _, model) = load_run(&out, &device).unwrap();
+    let options = EvalOptions { taus: vec![0.2], batch_size: 4, controls: true, seed: 0 };
+    let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &["test-id".into()], &options, &device).unwrap();
+    assert_eq!(report.tasks.len(), 2);
+    for task in &report.tasks {
+        assert_eq!(task.scorable, 4);
+        for label in ["prior_mean", "prior_tau_0.2", "posterior_mean", "zero", "shuffled", "swapped", "removed"] {
+            let acc = task.accuracy[label];
+            assert!((0.0..=1.0).contains(&acc), "{label}: {acc}");
+        }
+        assert_eq!(task.kl_per_slot.len(), 4);
+    }
+    assert!(out.join("eval.json").is_file());
+
+    // The run folder is never overwritten by a second, fresh run.
+    let again = run_training(&request(&out, false, None), &device, &mut Quiet);
+    assert!(again.unwrap_err().contains("--resume"));
+}
+
+#[test]
+fn interrupted_and_resumed_run_ends_with_the_same_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let device = Device::flex();
+    let straight = dir.path().join("straight");
+    run_training(&request(&straight, false, None), &device, &mut Quiet).unwrap();
+
+    let resumed = dir.path().join("resumed");
+    let (first, _, _) = run_training(&request(&resumed, false, Some(3)), &device, &mut Quiet).unwrap();
+    assert_eq!(first.state.step, 3);
+    assert!(!resumed.join(MODEL_FILE).exists());
+    let (second, _, _) = run_training(&request(&resumed, true, None), &device, &mut Quiet).unwrap();
+    assert_eq!(second.state.step, 6);
+
+    let (a, b) = (weights(&straight), weights(&resumed));
+    assert_eq!(a.len(), b.len());
+    for ((name_a, wa), (name_b, wb)) in a.iter().zip(&b) {
+        assert_eq!(name_a, name_b);
+        assert_eq!(wa, wb, "{name_a} differs after resume");
+    }
+    let steps: Vec<u64> = MetricsLog::read(&resumed).unwrap().iter().map(|r| r.step).collect();
+    assert_eq!(steps, vec![2, 3, 4, 6]);
+}
