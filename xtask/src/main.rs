@@ -2,6 +2,7 @@
 
 mod data_cmd;
 mod eval_cmd;
+mod hf_cmd;
 mod progress;
 mod train_cmd;
 
@@ -24,6 +25,8 @@ enum Command {
     /// Export, preview and check datasets.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
+    HfCheck(hf_cmd::HfCheckArgs),
 }
 
 /// The workspace root (where `configs/` lives), found from this crate's manifest.
@@ -49,6 +52,7 @@ fn main() {
         Command::Train(args) => train_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
+        Command::HfCheck(args) => hf_cmd::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -34,8 +34,10 @@ impl RotaryTables {
         let x1 = x.clone().narrow(3, 0, half);
         let x2 = x.clone().narrow(3, half, half);
         let rotated = Tensor::cat(vec![x2.neg(), x1], 3);
-        let cos = self.cos.clone().expand([b, h, s, d]);
-        let sin = self.sin.clone().expand([b, h, s, d]);
+        // The tables are f32; follow `x` when the model runs in half precision.
+        let dtype = x.dtype();
+        let cos = self.cos.clone().cast(dtype).expand([b, h, s, d]);
+        let sin = self.sin.clone().cast(dtype).expand([b, h, s, d]);
         x * cos + rotated * sin
     }
 }

@@ -63,7 +63,9 @@ pub enum HfError {
     Reference { path: PathBuf, message: String },
     #[error("tensor `{name}` has dtype {dtype}; only F32, F16, BF16 and F64 are supported")]
     UnsupportedDtype { name: String, dtype: String },
-    #[error("tensor `{name}` has dtype {dtype}; token ids must be integers (I64, I32, U32, I16, U16, I8, U8)")]
+    #[error(
+        "tensor `{name}` has dtype {dtype}; token ids must be integers (I64, I32, U32, I16, U16, I8, U8)"
+    )]
     NotInteger { name: String, dtype: String },
     #[error("cannot export to `{}`: {message}", path.display())]
     Export { path: PathBuf, message: String },

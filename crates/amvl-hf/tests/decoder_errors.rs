@@ -43,7 +43,10 @@ fn untied_llama_needs_its_head() {
         t.remove("lm_head.weight");
     });
     let (_, message) = load_error(dir.path());
-    assert_eq!(message, "tensor `lm_head.weight` is missing from the checkpoint");
+    assert_eq!(
+        message,
+        "tensor `lm_head.weight` is missing from the checkpoint"
+    );
 }
 
 #[test]
@@ -156,7 +159,8 @@ fn pickles_are_refused_unopened() {
 fn sharded_pickles_are_refused() {
     let dir = edited_copy("llama", |_| {});
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
-    let index = serde_json::json!({"weight_map": {"lm_head.weight": "pytorch_model-00001-of-00001.pt"}});
+    let index =
+        serde_json::json!({"weight_map": {"lm_head.weight": "pytorch_model-00001-of-00001.pt"}});
     std::fs::write(
         dir.path().join("model.safetensors.index.json"),
         index.to_string(),
@@ -164,7 +168,10 @@ fn sharded_pickles_are_refused() {
     .unwrap();
     let (error, message) = load_error(dir.path());
     assert!(matches!(error, HfError::PickleRefused { .. }), "{error:?}");
-    assert!(message.contains("pytorch_model-00001-of-00001.pt"), "{message}");
+    assert!(
+        message.contains("pytorch_model-00001-of-00001.pt"),
+        "{message}"
+    );
 }
 
 /// Config features amvl-decoder cannot honour are refused by name.

@@ -18,7 +18,10 @@ fn assert_passes(dir: &std::path::Path, tolerance: f32) -> DecoderCheckReport {
     println!("{report}");
     let names: Vec<&str> = report.outputs.iter().map(|o| o.name).collect();
     assert_eq!(names, ["logits", "last_hidden_state"]);
-    assert!(report.passes(tolerance), "not within {tolerance}:\n{report}");
+    assert!(
+        report.passes(tolerance),
+        "not within {tolerance}:\n{report}"
+    );
     report
 }
 
@@ -56,9 +59,15 @@ fn check_dir_dispatches_every_fixture() {
 fn loaded_config_follows_config_json() {
     let llama = load_decoder(&fixture("llama"), &device()).unwrap();
     let c = &llama.config;
-    assert_eq!((c.vocab_size, c.hidden_size, c.intermediate_size), (320, 64, 160));
+    assert_eq!(
+        (c.vocab_size, c.hidden_size, c.intermediate_size),
+        (320, 64, 160)
+    );
     assert_eq!((c.num_layers, c.num_heads, c.num_kv_heads), (2, 4, 2));
-    assert_eq!((c.head_dim, c.rope_theta, c.rms_eps), (Some(16), 10_000.0, 1e-5));
+    assert_eq!(
+        (c.head_dim, c.rope_theta, c.rms_eps),
+        (Some(16), 10_000.0, 1e-5)
+    );
     assert!(!c.qkv_bias && !c.tie_embeddings);
     assert!(llama.model.lm_head.is_some());
 
@@ -92,7 +101,10 @@ fn rope_theta_is_actually_used() {
     let dir = edited_copy("qwen2", |_| {});
     transformers4_config(dir.path(), 10_000.0);
     let report = check_decoder(dir.path(), &device()).unwrap();
-    assert!(!report.passes(TOLERANCE), "a wrong theta should show:\n{report}");
+    assert!(
+        !report.passes(TOLERANCE),
+        "a wrong theta should show:\n{report}"
+    );
 }
 
 #[test]
@@ -149,7 +161,10 @@ fn bf16_checkpoint_is_converted() {
     let report = check_decoder(dir.path(), &device()).unwrap();
     println!("{report}");
     let error = report.max_abs_error();
-    assert!(error > 0.0 && error < 0.05, "bf16 rounding: {error}\n{report}");
+    assert!(
+        error > 0.0 && error < 0.05,
+        "bf16 rounding: {error}\n{report}"
+    );
 }
 
 #[test]
@@ -164,7 +179,10 @@ fn tied_head_saved_twice_is_accepted_only_if_identical() {
         t.insert("lm_head.weight".into(), Raw::f32(vec![352, 64], 0.5));
     });
     let error = load_decoder(dir.path(), &device()).unwrap_err();
-    assert!(matches!(error, HfError::UnexpectedTensors { .. }), "{error:?}");
+    assert!(
+        matches!(error, HfError::UnexpectedTensors { .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().ends_with(": lm_head.weight"), "{error}");
 }
 
@@ -179,4 +197,51 @@ fn older_checkpoints_rotary_buffers_are_ignored() {
         }
     });
     assert_passes(dir.path(), TOLERANCE);
+}
+
+#[test]
+fn a_differing_greedy_token_fails_the_check() {
+    let dir = edited_copy("llama", |_| {});
+    let path = dir.path().join("reference.safetensors");
+    let mut reference = read_tensors(&path);
+    let greedy = reference.get_mut("greedy_output").unwrap();
+    // Last token (i64, little endian): bump it to another id.
+    let last = greedy.bytes.len() - 8;
+    let token = i64::from_le_bytes(greedy.bytes[last..].try_into().unwrap());
+    greedy.bytes[last..].copy_from_slice(&((token + 1) % 320).to_le_bytes());
+    common::write_tensors(&path, &reference);
+
+    let report = check_dir(dir.path(), &device()).unwrap();
+    println!("{report}");
+    assert!(report.max_abs_error() <= TOLERANCE);
+    assert!(!report.passes(TOLERANCE));
+    assert_eq!(report.greedy().unwrap().first_mismatch(), Some(20));
+    assert!(
+        report.to_string().contains("differs at position 20"),
+        "{report}"
+    );
+}
+
+#[test]
+fn parameters_can_be_loaded_in_half_precision() {
+    use amvl_hf::load_decoder_as;
+    use burn::tensor::{DType, FloatDType};
+
+    let device = device();
+    let dir = fixture("llama");
+    let full = load_decoder(&dir, &device).unwrap();
+    let mut reference = amvl_hf::Checkpoint::read_file(&dir.join("reference.safetensors")).unwrap();
+    let ids: Tensor<2, Int> = reference.take_int("input_ids", &device).unwrap();
+    let expected = full.model.forward_ids(ids.clone());
+    for dtype in [FloatDType::BF16, FloatDType::F16] {
+        let half = load_decoder_as(&dir, dtype, &device).unwrap();
+        assert_eq!(
+            half.model.embed_tokens.weight.val().dtype(),
+            DType::from(dtype)
+        );
+        let logits = half.model.forward_ids(ids.clone()).cast(FloatDType::F32);
+        let error = amvl_hf::max_abs_diff(&logits, &expected);
+        println!("{dtype:?}: logits max abs error {error:.3e}");
+        assert!(error.is_finite() && error < 0.05, "{dtype:?}: {error}");
+    }
 }

@@ -57,7 +57,11 @@ impl DecoderArch {
 
     /// The architecture that represents `config`: Qwen2 when q/k/v carry biases, else Llama.
     pub fn for_config(config: &DecoderConfig) -> Self {
-        if config.qkv_bias { Self::Qwen2 } else { Self::Llama }
+        if config.qkv_bias {
+            Self::Qwen2
+        } else {
+            Self::Llama
+        }
     }
 
     /// transformers' defaults for keys a config leaves out.
@@ -188,9 +192,11 @@ fn refuse_unsupported(arch: DecoderArch, fields: &HfDecoderFields) -> Result<(),
         return Err("mlp_bias = true is not supported: amvl-decoder's MLP has no biases".into());
     }
     if fields.use_sliding_window == Some(true) {
-        return Err("use_sliding_window = true is not supported: amvl-decoder attends to every \
+        return Err(
+            "use_sliding_window = true is not supported: amvl-decoder attends to every \
                     earlier position"
-            .into());
+                .into(),
+        );
     }
     for (key, rope) in [
         ("rope_parameters", &fields.rope_parameters),

@@ -38,18 +38,17 @@ pub fn load_decoder_weights(
         dtype,
         device,
     };
+    // Before `embed_tokens` is claimed, while both can still be compared.
+    if model.lm_head.is_none() && l.checkpoint.same_bytes(LM_HEAD, EMBED_TOKENS) {
+        l.checkpoint.discard(LM_HEAD);
+    }
     l.param(EMBED_TOKENS, &mut model.embed_tokens.weight)?;
     for (i, layer) in model.layers.iter_mut().enumerate() {
         l.layer(&format!("{MODEL_PREFIX}layers.{i}"), layer)?;
     }
     l.rms_norm(&format!("{MODEL_PREFIX}norm"), &mut model.norm)?;
-    match &mut model.lm_head {
-        Some(head) => l.linear("lm_head", head)?,
-        None => {
-            if l.checkpoint.same_bytes(LM_HEAD, EMBED_TOKENS) {
-                l.checkpoint.discard(LM_HEAD);
-            }
-        }
+    if let Some(head) = &mut model.lm_head {
+        l.linear("lm_head", head)?;
     }
     Ok(())
 }
@@ -76,8 +75,7 @@ impl Loader<'_> {
         self.linear(&format!("{p}.k_proj"), &mut a.k_proj)?;
         self.linear(&format!("{p}.v_proj"), &mut a.v_proj)?;
         self.linear(&format!("{p}.o_proj"), &mut a.o_proj)?;
-        self.checkpoint
-            .discard(&format!("{p}.rotary_emb.inv_freq"));
+        self.checkpoint.discard(&format!("{p}.rotary_emb.inv_freq"));
         Ok(())
     }
 

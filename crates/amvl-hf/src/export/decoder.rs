@@ -74,7 +74,6 @@ pub fn hf_config(arch: DecoderArch, config: &DecoderConfig) -> Value {
         "num_hidden_layers": config.num_layers,
         "num_attention_heads": config.num_heads,
         "num_key_value_heads": config.num_kv_heads,
-        "head_dim": config.head_dim(),
         "hidden_act": "silu",
         "rms_norm_eps": config.rms_eps,
         "rope_theta": config.rope_theta,
@@ -94,6 +93,10 @@ pub fn hf_config(arch: DecoderArch, config: &DecoderConfig) -> Value {
     if let (Value::Object(map), Value::Object(extra)) = (&mut json, extra) {
         map.extend(extra);
     }
+    // Only when set, so that `hidden_size / num_attention_heads` configs read back unchanged.
+    if let Some(head_dim) = config.head_dim {
+        json["head_dim"] = head_dim.into();
+    }
     json
 }
 
@@ -109,7 +112,11 @@ fn check_matches(decoder: &Decoder, config: &DecoderConfig) -> Result<(), String
         return Err(format!(
             "config.tie_embeddings is {} but the decoder {} an lm_head",
             config.tie_embeddings,
-            if decoder.lm_head.is_some() { "has" } else { "lacks" }
+            if decoder.lm_head.is_some() {
+                "has"
+            } else {
+                "lacks"
+            }
         ));
     }
     for (i, layer) in decoder.layers.iter().enumerate() {
@@ -121,7 +128,12 @@ fn check_matches(decoder: &Decoder, config: &DecoderConfig) -> Result<(), String
                 config.qkv_bias
             ));
         }
-        let unbiased = [&a.o_proj, &layer.mlp.gate_proj, &layer.mlp.up_proj, &layer.mlp.down_proj];
+        let unbiased = [
+            &a.o_proj,
+            &layer.mlp.gate_proj,
+            &layer.mlp.up_proj,
+            &layer.mlp.down_proj,
+        ];
         if unbiased.iter().any(|l| l.bias.is_some()) {
             return Err(format!(
                 "layer {i} has an o_proj or MLP bias, which neither Llama nor Qwen2 can hold"

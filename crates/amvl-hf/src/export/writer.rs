@@ -6,8 +6,8 @@ use std::path::Path;
 use burn::module::Param;
 use burn::nn::Linear;
 use burn::prelude::*;
-use safetensors::tensor::TensorView;
 use safetensors::Dtype;
+use safetensors::tensor::TensorView;
 
 use crate::HfError;
 
