@@ -22,7 +22,38 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
     /// with `image_mask` [batch, max_images] spread to [batch, max_images·tokens].
     pub fn image_tokens(&self, images: Tensor<5>, image_mask: Tensor<2, Bool>) -> (Tensor<3>, Tensor<2, Bool>) {
         let [batch, max_images, c, h, w] = images.dims();
-        let features = self.vision.encode(images.reshape([batch * max_images, c, h, w]));
+        let slots = batch * max_images;
+        let present: Vec<bool> = image_mask
+            .to_data()
+            .try_into_vec_as::<bool>()
+            .expect("image mask");
+        let flat = images.reshape([slots, c, h, w]);
+        let features = if present.iter().all(|&p| p) {
+            self.vision.encode(flat)
+        } else {
+            // Encode only the images that exist; absent slots get a zero row (masked anyway).
+            let device = flat.device();
+            let chosen: Vec<i64> = (0..slots as i64).filter(|&i| present[i as usize]).collect();
+            let n = chosen.len();
+            let encoded = self
+                .vision
+                .encode(flat.select(0, Tensor::<1, Int>::from_ints(chosen.as_slice(), &device)));
+            let [_, tokens, d] = encoded.dims();
+            let padded = Tensor::cat(vec![encoded, Tensor::zeros([1, tokens, d], &device)], 0);
+            let mut next = 0i64;
+            let rows: Vec<i64> = present
+                .iter()
+                .map(|&p| {
+                    if p {
+                        next += 1;
+                        next - 1
+                    } else {
+                        n as i64
+                    }
+                })
+                .collect();
+            padded.select(0, Tensor::<1, Int>::from_ints(rows.as_slice(), &device))
+        };
         let [_, tokens, d_vision] = features.dims();
         let features = features.reshape([batch, max_images * tokens, d_vision]);
         let real = image_mask

@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod data_order;
 pub mod eval;
+pub mod experiment;
 pub mod lr;
 pub mod metrics;
 pub mod run;

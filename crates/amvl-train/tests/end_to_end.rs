@@ -9,6 +9,9 @@ use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 use common::tiny_run_config;
 
+/// Burn seeds its random generator per process, so tests that train must not interleave.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Quiet;
 impl Progress for Quiet {
     fn record(&mut self, _: &StepRecord, _: u64) {}
@@ -43,6 +46,7 @@ fn weights(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn train_checkpoint_and_evaluate_end_to_end() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let device = Device::flex();
@@ -76,6 +80,7 @@ fn train_checkpoint_and_evaluate_end_to_end() {
 
 #[test]
 fn interrupted_and_resumed_run_ends_with_the_same_weights() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let device = Device::flex();
     let straight = dir.path().join("straight");

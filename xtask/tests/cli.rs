@@ -1,0 +1,36 @@
+//! Bad command lines fail fast with a message that names the problem.
+
+use std::process::Command;
+
+fn xtask(args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn unknown_variant_is_named_with_the_choices() {
+    let (ok, err) = xtask(&["train", "--variant", "amvll", "--no-eval"]);
+    assert!(!ok);
+    assert!(err.contains("amvll") && err.contains("amvl_reverse_first"), "{err}");
+}
+
+#[test]
+fn unknown_flag_is_refused() {
+    let (ok, err) = xtask(&["train", "--stepz", "3"]);
+    assert!(!ok);
+    assert!(err.contains("--stepz"), "{err}");
+}
+
+#[test]
+fn unknown_device_and_bad_config_are_reported() {
+    let (ok, err) = xtask(&["train", "--device", "tpu", "--config", "configs/tiny.toml"]);
+    assert!(!ok && err.contains("`tpu`"), "{err}");
+    let dir = std::env::temp_dir().join(format!("amvl-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[train]\nstep = 3\n").unwrap();
+    let (ok, err) = xtask(&["train", "--config", bad.to_str().unwrap()]);
+    assert!(!ok && err.contains("`step`") && err.contains("steps"), "{err}");
+    let (ok, err) = xtask(&["train", "--config", "configs/tiny.toml", "--data", "/definitely/not/here"]);
+    assert!(!ok && err.contains("/definitely/not/here"), "{err}");
+}
