@@ -177,6 +177,7 @@ fn line_chart(
     chart
         .configure_mesh()
         .x_desc("step")
+        .x_label_formatter(&|x| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x}") })
         .y_desc(y_desc)
         .label_style(text_style(13))
         .axis_desc_style(text_style(15))
