@@ -2,6 +2,7 @@
 
 mod data_cmd;
 mod eval_cmd;
+mod experiment_cmd;
 mod hf_cmd;
 mod progress;
 mod train_cmd;
@@ -25,6 +26,8 @@ enum Command {
     /// Export, preview and check datasets.
     #[command(subcommand)]
     Data(data_cmd::DataCommand),
+    /// Run the objective ablation (variants × seeds), then write report.md, report.json and plots.
+    Experiment(experiment_cmd::ExperimentArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
     HfCheck(hf_cmd::HfCheckArgs),
 }
@@ -53,6 +56,7 @@ fn main() {
         Command::Eval(args) => eval_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::HfCheck(args) => hf_cmd::run(args),
+        Command::Experiment(args) => experiment_cmd::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
