@@ -3,6 +3,7 @@
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
+mod generate_cmd;
 mod hf_cmd;
 mod progress;
 mod train_cmd;
@@ -28,6 +29,8 @@ enum Command {
     Data(data_cmd::DataCommand),
     /// Run the objective ablation (variants × seeds), then write report.md, report.json and plots.
     Experiment(experiment_cmd::ExperimentArgs),
+    /// Answer a question about images with a trained run.
+    Generate(generate_cmd::GenerateArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
     HfCheck(hf_cmd::HfCheckArgs),
 }
@@ -57,6 +60,7 @@ fn main() {
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::HfCheck(args) => hf_cmd::run(args),
         Command::Experiment(args) => experiment_cmd::run(args),
+        Command::Generate(args) => generate_cmd::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
