@@ -4,7 +4,7 @@ use amvl::burn::module::Module;
 use amvl::core::parse_device;
 use amvl::loss::Objective;
 use amvl_train::eval::EvalOptions;
-use amvl_train::run::{TrainRequest, run_eval, run_training};
+use amvl_train::run::{Pretrained, TrainRequest, run_eval, run_training};
 use amvl_train::session::DataSource;
 use amvl_train::{RunConfig, StopAt};
 use anyhow::{Context, anyhow};
@@ -44,6 +44,18 @@ pub struct TrainArgs {
     /// Skip the evaluation after training.
     #[arg(long)]
     pub no_eval: bool,
+    /// Start the vision tower from a Hugging Face SigLIP/CLIP folder (config.json + safetensors).
+    #[arg(long)]
+    pub init_vision: Option<PathBuf>,
+    /// Start the decoder from a Hugging Face Llama/Qwen2 folder.
+    #[arg(long)]
+    pub init_decoder: Option<PathBuf>,
+    /// A Hugging Face tokenizer.json to use instead of one trained on the data.
+    #[arg(long)]
+    pub tokenizer: Option<PathBuf>,
+    /// Keep a part fixed: vision and/or decoder (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub freeze: Vec<String>,
     /// Evaluation splits.
     #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
     pub split: Vec<String>,
@@ -61,6 +73,9 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if let Some(steps) = args.steps {
         config.train.steps = steps;
     }
+    if !args.freeze.is_empty() {
+        config.train.freeze = args.freeze.clone();
+    }
     config.validate().map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
     let data: DataSource = args.data.parse().map_err(|e: String| anyhow!(e))?;
     let out = args.out.clone().unwrap_or_else(|| {
@@ -68,6 +83,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     });
     let device = parse_device(&args.device)?;
     let request = TrainRequest {
+        pretrained: Pretrained {
+            vision: args.init_vision.clone(),
+            decoder: args.init_decoder.clone(),
+            tokenizer: args.tokenizer.clone(),
+        },
         config,
         data: data.clone(),
         out: out.clone(),

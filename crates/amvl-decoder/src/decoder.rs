@@ -99,3 +99,24 @@ impl LanguageModel for Decoder {
         }
     }
 }
+
+impl Decoder {
+    /// Grows the vocabulary to `vocab` (new rows drawn from N(0, `std`²)), e.g. after a
+    /// pretrained tokenizer gained AMVL's special tokens. Existing rows are kept as they are.
+    pub fn resize_vocab(mut self, vocab: usize, std: f64) -> Self {
+        let [old, d] = self.embed_tokens.weight.dims();
+        if vocab <= old {
+            return self;
+        }
+        let device = self.embed_tokens.weight.device();
+        let normal = burn::tensor::Distribution::Normal(0.0, std);
+        let rows = Tensor::<2>::random([vocab - old, d], normal, &device);
+        let table = Tensor::cat(vec![self.embed_tokens.weight.val(), rows], 0);
+        self.embed_tokens.weight = burn::module::Param::from_tensor(table);
+        if let Some(head) = self.lm_head.as_mut() {
+            let cols = Tensor::<2>::random([d, vocab - old], normal, &device);
+            head.weight = burn::module::Param::from_tensor(Tensor::cat(vec![head.weight.val(), cols], 1));
+        }
+        self
+    }
+}

@@ -30,4 +30,4 @@ pub use decoder::{
 pub use error::HfError;
 pub use export::{export_decoder, export_vision};
 pub use safetensors_io::Checkpoint;
-pub use vision::{HfVision, VisionCheckReport, check_vision, load_vision};
+pub use vision::{HfVision, VisionCheckReport, check_vision, load_vision, read_vision_config};

@@ -25,6 +25,8 @@ pub struct TrainConfig {
     /// Skip an optimizer step whose loss is not finite (otherwise stop the run).
     pub skip_nonfinite: bool,
     pub seed: u64,
+    /// Parts kept fixed: `vision` and/or `decoder`.
+    pub freeze: Vec<String>,
 }
 
 impl Default for TrainConfig {
@@ -42,6 +44,7 @@ impl Default for TrainConfig {
             checkpoint_every: 100,
             skip_nonfinite: false,
             seed: 0,
+            freeze: Vec::new(),
         }
     }
 }
@@ -131,6 +134,9 @@ impl RunConfig {
         }
         if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
             return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));
+        }
+        if let Some(part) = self.train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
+            return Err(format!("train.freeze: unknown part `{part}`; expected vision and/or decoder"));
         }
         if self.data.max_images == 0 {
             return Err("data.max_images must be at least 1".into());

@@ -20,9 +20,18 @@ pub const CONFIG_FILE: &str = "config.toml";
 pub const TOKENIZER_FILE: &str = "tokenizer.json";
 pub const MODEL_FILE: &str = "model.safetensors";
 
+/// Pretrained parts to build the model around (Hugging Face folders, a `tokenizer.json`).
+#[derive(Clone, Debug, Default)]
+pub struct Pretrained {
+    pub vision: Option<PathBuf>,
+    pub decoder: Option<PathBuf>,
+    pub tokenizer: Option<PathBuf>,
+}
+
 /// What `cargo xtask train` asks for.
 pub struct TrainRequest {
     pub config: RunConfig,
+    pub pretrained: Pretrained,
     pub data: DataSource,
     pub out: PathBuf,
     pub resume: bool,
@@ -52,9 +61,23 @@ pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer), Str
     }
     fs::create_dir_all(out).map_err(err(out))?;
     let mut config = request.config.clone();
+    let cpu = Device::flex();
+    if let Some(dir) = &request.pretrained.vision {
+        let (_, vision) = amvl_hf::read_vision_config(dir).map_err(|e| e.to_string())?;
+        config.model.vision = vision;
+    }
+    let mut pretrained_vocab = 0;
+    if let Some(dir) = &request.pretrained.decoder {
+        let decoder = amvl_hf::load_decoder(dir, &cpu).map_err(|e| e.to_string())?;
+        pretrained_vocab = decoder.config.vocab_size;
+        config.model.decoder = decoder.config;
+    }
     let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
-    let tok = tokenizer(&request.data, &config, &train_items)?;
-    config.model.decoder.vocab_size = tok.vocab_size();
+    let tok = match &request.pretrained.tokenizer {
+        Some(path) => AmvlTokenizer::from_file(path).map_err(|e| e.to_string())?,
+        None => tokenizer(&request.data, &config, &train_items)?,
+    };
+    config.model.decoder.vocab_size = tok.vocab_size().max(pretrained_vocab);
     config.validate()?;
     tok.save(out.join(TOKENIZER_FILE)).map_err(|e| e.to_string())?;
     let text = toml::to_string_pretty(&config).map_err(|e| e.to_string())?;
@@ -85,12 +108,13 @@ pub fn run_training(
         request.out.display()
     ));
     let device = device.clone().autodiff();
+    let model = if request.resume { None } else { Some(build_model(&config, &request.pretrained, &device)?) };
     let outcome = train(
         &config,
         &request.out,
         &device,
         &source,
-        None,
+        model,
         request.resume,
         request.stop,
         progress,
@@ -100,6 +124,19 @@ pub fn run_training(
         save_model(&outcome.model, &request.out.join(MODEL_FILE))?;
     }
     Ok((outcome, config, tok))
+}
+
+/// The model for `config`, with the pretrained vision tower and decoder swapped in.
+pub fn build_model(config: &RunConfig, pretrained: &Pretrained, device: &Device) -> Result<AmvlModel, String> {
+    let mut model = init_model(config, device);
+    if let Some(dir) = &pretrained.vision {
+        model.vision = amvl_hf::load_vision(dir, device).map_err(|e| e.to_string())?.model;
+    }
+    if let Some(dir) = &pretrained.decoder {
+        let decoder = amvl_hf::load_decoder(dir, device).map_err(|e| e.to_string())?.model;
+        model.decoder = decoder.resize_vocab(config.model.decoder.vocab_size, config.model.decoder.init_std);
+    }
+    Ok(model)
 }
 
 /// Writes weights as safetensors atomically.

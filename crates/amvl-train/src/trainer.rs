@@ -128,6 +128,12 @@ pub fn train(
         optim = Checkpoints::load_optimizer(&latest, optim)?;
         progress.message(&format!("resumed from {} (step {})", latest.display(), state.step));
     }
+    if config.train.freeze.iter().any(|p| p == "vision") {
+        model.vision = model.vision.no_grad();
+    }
+    if config.train.freeze.iter().any(|p| p == "decoder") {
+        model.decoder = model.decoder.no_grad();
+    }
     let metrics = MetricsLog::open(run_dir, resume.then_some(state.step)).map_err(|source| TrainError::Io {
         path: run_dir.to_path_buf(),
         source,

@@ -20,6 +20,7 @@ impl Progress for Quiet {
 
 fn request(out: &std::path::Path, resume: bool, stop: Option<u64>) -> TrainRequest {
     TrainRequest {
+        pretrained: Default::default(),
         config: tiny_run_config(),
         data: DataSource::Suite,
         out: out.to_path_buf(),

@@ -358,6 +358,7 @@ fn tiny_grid_runs_resumes_and_skips_finished_cells() {
 
     // The first cell was interrupted after 2 of its 3 steps.
     let interrupted = TrainRequest {
+        pretrained: Default::default(),
         config: plan.cell_config(Objective::Amvl, 0),
         data: DataSource::Suite,
         out: cells[0].dir.clone(),

@@ -317,6 +317,7 @@ pub fn run_cell(
     };
     if train != TrainAction::Skipped {
         let request = TrainRequest {
+            pretrained: Default::default(),
             config: config.clone(),
             data: plan.data.clone(),
             out: cell.dir.clone(),
