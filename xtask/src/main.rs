@@ -3,6 +3,7 @@
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
+mod export_cmd;
 mod generate_cmd;
 mod hf_cmd;
 mod progress;
@@ -29,6 +30,8 @@ enum Command {
     Data(data_cmd::DataCommand),
     /// Run the objective ablation (variants × seeds), then write report.md, report.json and plots.
     Experiment(experiment_cmd::ExperimentArgs),
+    /// Export a trained run's decoder and vision tower as Hugging Face safetensors folders.
+    Export(export_cmd::ExportArgs),
     /// Answer a question about images with a trained run.
     Generate(generate_cmd::GenerateArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
@@ -61,6 +64,7 @@ fn main() {
         Command::HfCheck(args) => hf_cmd::run(args),
         Command::Experiment(args) => experiment_cmd::run(args),
         Command::Generate(args) => generate_cmd::run(args),
+        Command::Export(args) => export_cmd::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
