@@ -61,16 +61,15 @@ pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer), Str
     }
     fs::create_dir_all(out).map_err(err(out))?;
     let mut config = request.config.clone();
-    let cpu = Device::flex();
     if let Some(dir) = &request.pretrained.vision {
         let (_, vision) = amvl_hf::read_vision_config(dir).map_err(|e| e.to_string())?;
         config.model.vision = vision;
     }
     let mut pretrained_vocab = 0;
     if let Some(dir) = &request.pretrained.decoder {
-        let decoder = amvl_hf::load_decoder(dir, &cpu).map_err(|e| e.to_string())?;
-        pretrained_vocab = decoder.config.vocab_size;
-        config.model.decoder = decoder.config;
+        let (_, decoder) = amvl_hf::read_decoder_config(dir).map_err(|e| e.to_string())?;
+        pretrained_vocab = decoder.vocab_size;
+        config.model.decoder = decoder;
     }
     let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
     let tok = match &request.pretrained.tokenizer {
