@@ -41,6 +41,7 @@ pub struct Generation {
     pub tokens: Vec<Vec<u32>>,
     /// [batch, slots, d_latent] as injected (absent when removed or no latent block).
     pub z: Option<Tensor<3>>,
+    /// p(z|x), when the latent choice read it (prior mean or sample).
     pub prior: Option<DiagGaussian>,
     /// [batch, vocab]: logits of the first generated token.
     pub first_logits: Tensor<2>,
@@ -54,22 +55,31 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         batch: &AmvlBatch,
         choice: &LatentChoice,
     ) -> (Option<Tensor<3>>, Option<DiagGaussian>) {
-        if self.latent.is_none() {
+        let Some(block) = self.latent.as_ref() else {
             return (None, None);
-        }
-        let prior = self.prior(prefix);
-        let z = match choice {
-            LatentChoice::PriorMean => Some(prior.mean.clone()),
-            LatentChoice::PriorSample { tau } => Some(prior.sample(*tau)),
-            LatentChoice::PosteriorMean => Some(
-                self.posterior(prefix, batch.target.clone(), batch.target_mask.clone())
-                    .mean,
-            ),
-            LatentChoice::Zero => Some(prior.mean.zeros_like()),
-            LatentChoice::Given(z) => Some(z.clone()),
-            LatentChoice::Removed => None,
         };
-        (z, Some(prior))
+        // The prior pass runs only for the choices that read it.
+        match choice {
+            LatentChoice::PriorMean => {
+                let prior = self.prior(prefix);
+                (Some(prior.mean.clone()), Some(prior))
+            }
+            LatentChoice::PriorSample { tau } => {
+                let prior = self.prior(prefix);
+                (Some(prior.sample(*tau)), Some(prior))
+            }
+            LatentChoice::PosteriorMean => (
+                Some(self.posterior(prefix, batch.target.clone(), batch.target_mask.clone()).mean),
+                None,
+            ),
+            LatentChoice::Zero => {
+                let d_latent = block.injector.proj.weight.dims()[0];
+                let z = Tensor::zeros([batch.batch_size(), block.count(), d_latent], &batch.question.device());
+                (Some(z), None)
+            }
+            LatentChoice::Given(z) => (Some(z.clone()), None),
+            LatentChoice::Removed => (None, None),
+        }
     }
 
     /// Answers the batch's questions with the KV cache: prefix once, latent block, then one
