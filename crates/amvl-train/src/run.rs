@@ -1,7 +1,7 @@
 //! A run folder end to end: resolve the config, prepare data and tokenizer, train, save the
 //! final model, evaluate.
 
-use amvl_data::AmvlTokenizer;
+use amvl_data::{AmvlTokenizer, AnyDataset};
 use amvl_model::AmvlModel;
 use burn::prelude::*;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
@@ -43,15 +43,16 @@ fn err(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
     move |e| format!("{}: {e}", path.display())
 }
 
-/// Prepares the run folder (or reopens it with `resume`) and returns the config in force
-/// and the tokenizer.
-pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer), String> {
+/// Prepares the run folder (or reopens it with `resume`) and returns the config in force,
+/// the tokenizer and the training items (opened once: a user dataset checks its images on open).
+pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer, AnyDataset), String> {
     let out = &request.out;
     let config_path = out.join(CONFIG_FILE);
     if request.resume {
         let config = RunConfig::load(&config_path).map_err(|e| format!("cannot resume: {e}"))?;
         let tok = AmvlTokenizer::from_file(out.join(TOKENIZER_FILE)).map_err(|e| format!("cannot resume: {e}"))?;
-        return Ok((config, tok));
+        let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
+        return Ok((config, tok, train_items));
     }
     if config_path.exists() || out.join("checkpoints").exists() {
         return Err(format!(
@@ -81,7 +82,7 @@ pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer), Str
     tok.save(out.join(TOKENIZER_FILE)).map_err(|e| e.to_string())?;
     let text = toml::to_string_pretty(&config).map_err(|e| e.to_string())?;
     write_atomic(&config_path, text.as_bytes()).map_err(err(&config_path))?;
-    Ok((config, tok))
+    Ok((config, tok, train_items))
 }
 
 /// Trains in `request.out`; returns the outcome and the config in force.
@@ -90,8 +91,7 @@ pub fn run_training(
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<(TrainOutcome, RunConfig, AmvlTokenizer), String> {
-    let (config, tok) = prepare(request)?;
-    let train_items = open_split(&request.data, &config, "train", config.data.train_per_task)?;
+    let (config, tok, train_items) = prepare(request)?;
     let batcher = batcher(&config, tok.clone());
     let source = ItemBatches {
         items: &train_items,
