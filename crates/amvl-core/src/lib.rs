@@ -5,9 +5,11 @@ pub mod batch;
 pub mod config_file;
 pub mod device;
 pub mod special_tokens;
+pub mod target;
 pub mod traits;
 
 pub use batch::AmvlBatch;
 pub use config_file::{ConfigError, load_toml, parse_toml};
 pub use device::{DeviceError, available_device_names, parse_device};
+pub use target::TargetMode;
 pub use traits::{DecoderCache, LanguageModel, VisionTower};

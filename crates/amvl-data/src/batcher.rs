@@ -10,7 +10,6 @@
 //! Items with a hidden answer (BLINK test) get `L` = nothing: answer_input `<answer>`,
 //! answer_target `<eos>` with its mask false (nothing is scored), target `<answer>`.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use amvl_core::AmvlBatch;
@@ -25,31 +24,7 @@ use crate::error::DataError;
 use crate::item::Item;
 use crate::tokenizer::AmvlTokenizer;
 
-/// What the posterior sees as its target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetMode {
-    /// The answer tokens only.
-    #[default]
-    Answer,
-    /// `<rationale> rationale <answer> answer`.
-    RationaleAnswer,
-}
-
-impl FromStr for TargetMode {
-    type Err = DataError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim() {
-            "answer" => Ok(TargetMode::Answer),
-            "rationale_answer" | "rationale-answer" => Ok(TargetMode::RationaleAnswer),
-            other => Err(DataError::UnknownName {
-                kind: "target mode",
-                given: other.into(),
-                expected: "answer, rationale_answer".into(),
-            }),
-        }
-    }
-}
+pub use amvl_core::TargetMode;
 
 /// How items become batches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -9,16 +9,7 @@ use crate::latent_block::LatentBlock;
 use crate::model::AmvlModel;
 use crate::projector::Projector;
 
-/// What the posterior pass sees before the latent slots.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetMode {
-    /// The answer alone, as in the paper.
-    #[default]
-    Answer,
-    /// The rationale, then the answer.
-    RationaleAnswer,
-}
+pub use amvl_core::TargetMode;
 
 /// The whole model's shape. `latent.slots = 0` builds no latent block (`no_latent`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]

@@ -2,9 +2,8 @@
 
 use amvl_data::{
     AmvlBatcher, AmvlTokenizer, AnyDataset, BatcherConfig, BlinkDataset, BlinkSplit, ItemSource, JsonlDataset,
-    JsonlOptions, Split, SuiteDataset, Task, TargetMode,
+    JsonlOptions, Split, SuiteDataset, Task,
 };
-use amvl_model::TargetMode as ModelTarget;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -124,10 +123,7 @@ pub fn batcher_config(config: &RunConfig) -> BatcherConfig {
         max_question_len: config.data.max_question_len,
         max_target_len: config.data.max_target_len,
         max_answer_len: config.data.max_answer_len,
-        target_mode: match config.model.target {
-            ModelTarget::Answer => TargetMode::Answer,
-            ModelTarget::RationaleAnswer => TargetMode::RationaleAnswer,
-        },
+        target_mode: config.model.target,
         truncate: config.data.truncate,
     }
 }
