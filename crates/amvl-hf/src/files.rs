@@ -84,3 +84,12 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, HfError> {
         source,
     })
 }
+
+/// The folder holding `config.json` for `path` (a checkpoint folder, or a file inside it).
+pub(crate) fn config_dir(path: &Path) -> PathBuf {
+    if path.is_file() {
+        path.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        path.to_path_buf()
+    }
+}

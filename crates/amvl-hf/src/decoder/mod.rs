@@ -5,7 +5,7 @@ mod config;
 mod greedy;
 mod weights;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use amvl_decoder::{Decoder, DecoderConfig};
 use burn::prelude::*;
@@ -17,7 +17,7 @@ pub use greedy::greedy_decode;
 pub use weights::{EMBED_TOKENS, LM_HEAD, MODEL_PREFIX, load_decoder_weights};
 
 use crate::HfError;
-use crate::files::weight_files;
+use crate::files::{config_dir, weight_files};
 use crate::safetensors_io::Checkpoint;
 
 /// A causal LM loaded from a HF checkpoint.
@@ -57,12 +57,4 @@ pub fn load_decoder_as(
         config,
         model,
     })
-}
-
-fn config_dir(path: &Path) -> PathBuf {
-    if path.is_file() {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    } else {
-        path.to_path_buf()
-    }
 }

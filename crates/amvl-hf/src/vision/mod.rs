@@ -4,7 +4,7 @@ mod check;
 mod config;
 mod weights;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use amvl_vision::{VisionConfig, VisionTransformer};
 use burn::prelude::*;
@@ -14,7 +14,7 @@ pub use config::{VisionArch, read_vision_config, vision_config_from_json};
 pub use weights::load_vision_weights;
 
 use crate::HfError;
-use crate::files::weight_files;
+use crate::files::{config_dir, weight_files};
 use crate::safetensors_io::Checkpoint;
 
 /// A vision tower loaded from a HF checkpoint.
@@ -46,12 +46,4 @@ pub fn load_vision(path: &Path, device: &Device) -> Result<HfVision, HfError> {
         config,
         model,
     })
-}
-
-fn config_dir(path: &Path) -> PathBuf {
-    if path.is_file() {
-        path.parent().map(Path::to_path_buf).unwrap_or_default()
-    } else {
-        path.to_path_buf()
-    }
 }
