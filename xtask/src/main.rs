@@ -1,5 +1,6 @@
 //! `cargo xtask …`: the project's commands (train, eval, data, …).
 
+mod backends_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
@@ -34,6 +35,8 @@ enum Command {
     Export(export_cmd::ExportArgs),
     /// Answer a question about images with a trained run.
     Generate(generate_cmd::GenerateArgs),
+    /// Compare the model on several backends with flex: outputs, gradients, losses, step time.
+    Backends(backends_cmd::BackendsArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
     HfCheck(hf_cmd::HfCheckArgs),
 }
@@ -62,6 +65,7 @@ fn main() {
         Command::Eval(args) => eval_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
         Command::HfCheck(args) => hf_cmd::run(args),
+        Command::Backends(args) => backends_cmd::run(args),
         Command::Experiment(args) => experiment_cmd::run(args),
         Command::Generate(args) => generate_cmd::run(args),
         Command::Export(args) => export_cmd::run(args),

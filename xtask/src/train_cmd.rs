@@ -20,6 +20,10 @@ pub struct TrainArgs {
     /// flex, wgpu[:N], vulkan[:N] or cuda[:N] (each needs its Cargo feature).
     #[arg(long, default_value = "flex")]
     pub device: String,
+    /// Float dtype of parameters and activations: f32, or f16/bf16 where the device supports it
+    /// (GPU backends; pure half precision, no f32 master weights).
+    #[arg(long, default_value = "f32")]
+    pub dtype: String,
     /// Objective: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent.
     #[arg(long)]
     pub variant: Option<Objective>,
@@ -81,7 +85,8 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed))
     });
-    let device = parse_device(&args.device)?;
+    let mut device = parse_device(&args.device)?;
+    amvl::core::set_float_dtype(&mut device, &args.device, amvl::core::parse_float_dtype(&args.dtype)?)?;
     let request = TrainRequest {
         pretrained: Pretrained {
             vision: args.init_vision.clone(),
@@ -103,7 +108,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         outcome.last_checkpoint.display()
     );
-    if args.no_eval || outcome.state.step < config.train.steps {
+    if outcome.state.step < config.train.steps {
+        println!(
+            "stopped at step {} of {}; `cargo xtask train --out {} --resume` continues",
+            outcome.state.step,
+            config.train.steps,
+            out.display()
+        );
+        return Ok(());
+    }
+    if args.no_eval {
         return Ok(());
     }
     let model = outcome.model.valid();

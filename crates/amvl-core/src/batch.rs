@@ -30,18 +30,21 @@ impl AmvlBatch {
         self.question.dims()[0]
     }
 
-    /// Moves every tensor to `device` (e.g. onto an autodiff device for training).
+    /// Moves every tensor to `device` (e.g. onto an autodiff device for training, or to another
+    /// backend). Masks travel as integers: Burn 0.22 cannot move a bool tensor from `flex` to a
+    /// CubeCL backend directly (`bool_from_data` rejects flex's native bool storage).
     pub fn to_device(self, device: &Device) -> Self {
+        let mask = |m: Tensor<2, Bool>| m.int().to_device(device).bool();
         Self {
             images: self.images.to_device(device),
-            image_mask: self.image_mask.to_device(device),
+            image_mask: mask(self.image_mask),
             question: self.question.to_device(device),
-            question_mask: self.question_mask.to_device(device),
+            question_mask: mask(self.question_mask),
             target: self.target.to_device(device),
-            target_mask: self.target_mask.to_device(device),
+            target_mask: mask(self.target_mask),
             answer_input: self.answer_input.to_device(device),
             answer_target: self.answer_target.to_device(device),
-            answer_mask: self.answer_mask.to_device(device),
+            answer_mask: mask(self.answer_mask),
         }
     }
 }

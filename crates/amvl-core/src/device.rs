@@ -1,6 +1,6 @@
 //! `--device flex|wgpu|vulkan|cuda[:N]`: picks a compiled-in backend at run time.
 
-use burn::tensor::Device;
+use burn::tensor::{Device, FloatDType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeviceError {
@@ -17,6 +17,43 @@ pub enum DeviceError {
     },
     #[error("bad device index in `{given}`: {reason}")]
     BadIndex { given: String, reason: String },
+    #[error("unknown float dtype `{0}`; expected f32, f16 or bf16")]
+    UnknownDType(String),
+    #[error("{device} cannot compute in {dtype}: {reason}")]
+    DType {
+        device: String,
+        dtype: String,
+        reason: String,
+    },
+}
+
+/// `f32`, `f16` or `bf16`.
+pub fn parse_float_dtype(spec: &str) -> Result<FloatDType, DeviceError> {
+    match spec.trim().to_ascii_lowercase().as_str() {
+        "f32" | "fp32" | "float32" => Ok(FloatDType::F32),
+        "f16" | "fp16" | "float16" | "half" => Ok(FloatDType::F16),
+        "bf16" | "bfloat16" => Ok(FloatDType::BF16),
+        _ => Err(DeviceError::UnknownDType(spec.to_string())),
+    }
+}
+
+/// Makes `dtype` the default float type of `device` (parameters, activations, gradients).
+/// Call it before any tensor is created on the device; f32 is the default and needs no call.
+pub fn set_float_dtype(device: &mut Device, name: &str, dtype: FloatDType) -> Result<(), DeviceError> {
+    if device.settings().float_dtype == dtype {
+        return Ok(());
+    }
+    let fail = |reason: String| DeviceError::DType {
+        device: name.to_string(),
+        dtype: format!("{dtype:?}").to_lowercase(),
+        reason,
+    };
+    if !device.supports_dtype(dtype) {
+        return Err(fail("the backend does not support it".into()));
+    }
+    device
+        .configure(dtype)
+        .map_err(|e| fail(format!("{e:?} (set it before any tensor is made on the device)")))
 }
 
 /// The backends compiled into this binary, in the order `parse_device` accepts them.
@@ -118,6 +155,14 @@ mod tests {
     fn bad_index_is_reported() {
         let err = parse_device("cuda:x").unwrap_err().to_string();
         assert!(err.contains("cuda:x"), "{err}");
+    }
+
+    #[test]
+    fn float_dtypes_parse_and_unknown_ones_are_named() {
+        assert_eq!(parse_float_dtype("bf16").unwrap(), FloatDType::BF16);
+        assert_eq!(parse_float_dtype("F16").unwrap(), FloatDType::F16);
+        let err = parse_float_dtype("f8").unwrap_err().to_string();
+        assert!(err.contains("`f8`"), "{err}");
     }
 
     #[cfg(feature = "flex")]

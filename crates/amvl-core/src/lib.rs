@@ -10,6 +10,6 @@ pub mod traits;
 
 pub use batch::AmvlBatch;
 pub use config_file::{ConfigError, load_toml, parse_toml};
-pub use device::{DeviceError, available_device_names, parse_device};
+pub use device::{DeviceError, available_device_names, parse_device, parse_float_dtype, set_float_dtype};
 pub use target::TargetMode;
 pub use traits::{DecoderCache, LanguageModel, VisionTower};

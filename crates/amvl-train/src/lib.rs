@@ -2,6 +2,7 @@
 //! atomic checkpoints and exact resume, metrics files, and the evaluation metrics.
 
 pub mod atomic;
+pub mod backends;
 pub mod batches;
 pub mod checkpoint;
 pub mod config;

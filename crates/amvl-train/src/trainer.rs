@@ -56,6 +56,12 @@ pub enum TrainError {
 pub trait Progress {
     fn record(&mut self, record: &StepRecord, total_steps: u64);
     fn message(&mut self, text: &str);
+    /// The user asked to stop (e.g. quit the dashboard): the run checkpoints and returns.
+    fn should_stop(&self) -> bool {
+        false
+    }
+    /// Training is over (finished or stopped): release the terminal.
+    fn finish(&mut self) {}
 }
 
 /// Prints one line per record.
@@ -223,7 +229,8 @@ pub fn train(
         }
         window_steps += 1;
 
-        let at_end = state.step == train.steps || stop.0 == Some(state.step);
+        let user_stop = progress.should_stop();
+        let at_end = state.step == train.steps || stop.0 == Some(state.step) || user_stop;
         if state.step % train.log_every == 0 || at_end {
             let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
             let n = window_steps as f64;
@@ -257,10 +264,11 @@ pub fn train(
             let path = checkpoints.save(&model, &optim, &state)?;
             last_checkpoint = path.display().to_string();
         }
-        if stop.0 == Some(state.step) {
+        if stop.0 == Some(state.step) || user_stop {
             break;
         }
     }
+    progress.finish();
     let last_checkpoint = checkpoints
         .latest()
         .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
