@@ -3,7 +3,6 @@
 use amvl_train::RunConfig;
 use amvl_train::backends::{ParityOptions, Tolerances, compare};
 use anyhow::{anyhow, bail};
-use amvl::burn::tensor::FloatDType;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -36,9 +35,7 @@ pub fn run(args: BackendsArgs) -> anyhow::Result<()> {
     let mut options = ParityOptions::new(config, std::env::temp_dir().join("amvl-backends"));
     options.steps = args.steps;
     options.float = float;
-    if float != FloatDType::F32 {
-        options.tolerances = Tolerances::half();
-    }
+    options.tolerances = Tolerances::for_dtype(float);
     let report = compare(&options, &args.devices).map_err(|e| anyhow!(e))?;
     print!("{}", report.table());
     if let Some(path) = &args.json {

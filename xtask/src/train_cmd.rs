@@ -7,7 +7,7 @@ use amvl_train::eval::EvalOptions;
 use amvl_train::run::{Pretrained, TrainRequest, run_eval, run_training};
 use amvl_train::session::DataSource;
 use amvl_train::{RunConfig, StopAt};
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use std::path::PathBuf;
 
 use crate::progress;
@@ -20,8 +20,8 @@ pub struct TrainArgs {
     /// flex, wgpu[:N], vulkan[:N] or cuda[:N] (each needs its Cargo feature).
     #[arg(long, default_value = "flex")]
     pub device: String,
-    /// Float dtype of parameters and activations: f32, or f16/bf16 where the device supports it
-    /// (GPU backends; pure half precision, no f32 master weights).
+    /// Float dtype of parameters, activations and optimizer state: f32, or bf16 where the device
+    /// supports it (pure bf16, no f32 master weights; f16 is refused: its range is too small).
     #[arg(long, default_value = "f32")]
     pub dtype: String,
     /// Objective: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent.
@@ -86,7 +86,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed))
     });
     let mut device = parse_device(&args.device)?;
-    amvl::core::set_float_dtype(&mut device, &args.device, amvl::core::parse_float_dtype(&args.dtype)?)?;
+    let dtype = amvl::core::parse_float_dtype(&args.dtype)?;
+    if dtype == amvl::burn::tensor::FloatDType::F16 {
+        bail!(
+            "--dtype f16: training in pure f16 diverges (AdamW's ε = 1e-8 and small squared gradients \
+             underflow, and there are no f32 master weights); use --dtype bf16 (f32's range) or f32"
+        );
+    }
+    amvl::core::set_float_dtype(&mut device, &args.device, dtype)?;
     let request = TrainRequest {
         pretrained: Pretrained {
             vision: args.init_vision.clone(),

@@ -4,12 +4,14 @@
 pub mod batch;
 pub mod config_file;
 pub mod device;
+pub mod dtype;
 pub mod special_tokens;
 pub mod target;
 pub mod traits;
 
 pub use batch::AmvlBatch;
 pub use config_file::{ConfigError, load_toml, parse_toml};
+pub use dtype::{cast_floats, to_device_dtype};
 pub use device::{DeviceError, available_device_names, parse_device, parse_float_dtype, set_float_dtype};
 pub use target::TargetMode;
 pub use traits::{DecoderCache, LanguageModel, VisionTower};

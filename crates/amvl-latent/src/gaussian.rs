@@ -1,5 +1,5 @@
 use burn::prelude::*;
-use burn::tensor::Distribution;
+use burn::tensor::{Distribution, FloatDType};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_3;
 
@@ -59,10 +59,14 @@ impl DiagGaussian {
     ///
     /// `log(σ₂/σ₁) + (σ₁² + (μ₁−μ₂)²) / (2σ₂²) − ½`
     pub fn kl(&self, other: &DiagGaussian) -> Tensor<2> {
-        let var_self = (self.log_std.clone() * 2.0).exp();
-        let inv_var_other = (other.log_std.clone() * -2.0).exp();
-        let diff = self.mean.clone() - other.mean.clone();
-        let per_dim = other.log_std.clone() - self.log_std.clone()
+        // In f32 whatever the model's dtype: in bf16 the rounding of the terms below makes a
+        // near-zero KL come out negative.
+        let f32 = |t: &Tensor<3>| t.clone().cast(FloatDType::F32);
+        let (log_std_self, log_std_other) = (f32(&self.log_std), f32(&other.log_std));
+        let var_self = (log_std_self.clone() * 2.0).exp();
+        let inv_var_other = (log_std_other.clone() * -2.0).exp();
+        let diff = f32(&self.mean) - f32(&other.mean);
+        let per_dim = log_std_other - log_std_self
             + (var_self + diff.powi_scalar(2)) * inv_var_other * 0.5
             - 0.5;
         per_dim.sum_dim(2).squeeze_dim(2)

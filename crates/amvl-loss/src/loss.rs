@@ -1,5 +1,6 @@
 use amvl_latent::DiagGaussian;
 use burn::prelude::*;
+use burn::tensor::FloatDType;
 
 use crate::config::LossConfig;
 use crate::kl_terms::{forward_kl, reverse_kl};
@@ -54,7 +55,7 @@ impl AmvlLoss {
     ) -> LossTerms {
         let device = logits.device();
         let ntp = masked_cross_entropy(logits, targets, mask);
-        let zero = || Tensor::<1>::zeros([1], &device);
+        let zero = || Tensor::<1>::zeros([1], &device).cast(FloatDType::F32);
         let beta = self.config.beta_schedule().value(step);
         let gamma = self.config.gamma_schedule().value(step);
         let (prior, posterior) = match (self.objective().uses_latent(), prior, posterior) {

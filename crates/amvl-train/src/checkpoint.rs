@@ -164,7 +164,11 @@ impl Checkpoints {
                 ),
             });
         }
-        Ok(model)
+        let device = model.devices().into_iter().next();
+        Ok(match device {
+            Some(device) => amvl_core::to_device_dtype(model, &device),
+            None => model,
+        })
     }
 
     /// Loads optimizer moments.

@@ -46,6 +46,8 @@ pub struct Shared<'a> {
     pub noise: Vec<Option<TensorData>>,
     /// The loss-schedule step at which the forward outputs are compared (β and γ both on).
     pub compare_step: u64,
+    /// Optimizer steps to run (0: compare the forward and gradients only).
+    pub train_steps: usize,
 }
 
 pub fn to_host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -93,7 +95,7 @@ pub fn load_weights(config: &RunConfig, weights: &Path, device: &Device) -> Resu
             result.errors
         ));
     }
-    Ok(model)
+    Ok(amvl_core::to_device_dtype(model, device))
 }
 
 fn gaussian(out: &mut Vec<Named>, label: &str, g: Option<&DiagGaussian>) {
@@ -167,7 +169,7 @@ pub fn capture(shared: &Shared, device: &Device) -> Result<Capture, String> {
 
     let mut model = load_weights(shared.config, shared.weights, device)?;
     let mut optim = optimizer(shared.config);
-    for step in 0..shared.batches.len() {
+    for step in 0..shared.train_steps {
         let started = Instant::now();
         let (batch, noise) = step_inputs(shared, step, device)?;
         let out = model.forward_train_with(&batch, true, noise);

@@ -26,7 +26,8 @@ use capture::Shared;
 #[derive(Clone, Debug)]
 pub struct ParityOptions {
     pub config: RunConfig,
-    /// Optimizer steps whose losses are compared.
+    /// Optimizer steps whose losses are compared. Not run in f16: AdamW's ε (1e-8) and small
+    /// squared gradients underflow in f16, so pure-f16 training diverges; bf16 keeps f32's range.
     pub steps: usize,
     /// Float dtype of the compared devices (the reference is always `flex` in f32).
     pub float: FloatDType,
@@ -101,6 +102,7 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
         batches,
         noise,
         compare_step: both_terms_on(&config),
+        train_steps: if options.float == FloatDType::F16 { 0 } else { options.steps },
     };
 
     let result = (|| {
