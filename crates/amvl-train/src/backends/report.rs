@@ -138,11 +138,15 @@ impl BackendReport {
     }
 
     pub fn table(&self) -> String {
-        let mut out = format!(
-            "reference: flex f32, median step {:.1} ms; compared in {}\n\n",
-            self.reference_step_seconds * 1e3,
-            self.float
-        );
+        let mut out = if self.reference_step_seconds.is_finite() {
+            format!(
+                "reference: flex f32, median step {:.1} ms; compared in {}\n\n",
+                self.reference_step_seconds * 1e3,
+                self.float
+            )
+        } else {
+            format!("reference: flex f32; compared in {}\n\n", self.float)
+        };
         out.push_str(&format!(
             "{:<10} {:<24} {:>10} {:>10} {:>8}  {}\n",
             "device", "group", "max abs", "max rel", "tol", "verdict"
