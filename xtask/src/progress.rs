@@ -71,6 +71,7 @@ impl Dashboard {
                 });
             }
             r.start(1, 0, Some(total_steps as usize), Some("AMVL training (steps)"));
+            r.update_epoch(0);
             r.start_split("train", total_steps as usize);
             r
         })
