@@ -61,6 +61,12 @@ impl Progress for PerRun {
         }
         self.inner.message(text);
     }
+    fn should_stop(&self) -> bool {
+        self.inner.should_stop()
+    }
+    fn finish(&mut self) {
+        self.inner.finish();
+    }
 }
 
 fn quote(arg: &str) -> String {
