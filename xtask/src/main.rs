@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's commands (train, eval, data, …).
 
 mod backends_cmd;
+mod bench_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
@@ -39,6 +40,8 @@ enum Command {
     Backends(backends_cmd::BackendsArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
     HfCheck(hf_cmd::HfCheckArgs),
+    /// Time the training step, prefill and decode on fixed shapes (optionally beside PyTorch).
+    Bench(bench_cmd::BenchArgs),
 }
 
 /// The workspace root (where `configs/` lives), found from this crate's manifest.
@@ -69,6 +72,7 @@ fn main() {
         Command::Experiment(args) => experiment_cmd::run(args),
         Command::Generate(args) => generate_cmd::run(args),
         Command::Export(args) => export_cmd::run(args),
+        Command::Bench(args) => bench_cmd::run(args),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,4 +1,4 @@
-use amvl_core::{AmvlBatch, LanguageModel, VisionTower};
+use amvl_core::{AmvlBatch, DecoderCache, LanguageModel, VisionTower};
 use amvl_latent::DiagGaussian;
 use burn::prelude::*;
 use burn::tensor::Distribution;
@@ -153,6 +153,68 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
             first_logits: first_logits
                 .unwrap_or_else(|| Tensor::zeros([b, self.decoder.vocab_size()], &device)),
         }
+    }
+}
+
+impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
+    /// Greedy decoding of exactly `new_tokens` tokens after `[prefix, inject(z), <answer>]`, all
+    /// on the device: no early stop at `<eos>` and no read-back per token, so its time is the
+    /// model's (the benchmark's decode). Returns the ids [batch, new_tokens].
+    ///
+    /// A `Prefix::Cached` prefix decodes with the KV cache (one position per step); a
+    /// `Prefix::Naive` one re-runs the decoder over the whole sequence for every token. Both give
+    /// the same ids.
+    pub fn greedy_fixed(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        z: Option<Tensor<3>>,
+        answer_start: u32,
+        new_tokens: usize,
+    ) -> Tensor<2, Int> {
+        let (b, device) = match prefix {
+            Prefix::Cached(c) => (c.batch_size(), z.as_ref().map(|z| z.device())),
+            Prefix::Naive { embeds, .. } => (embeds.dims()[0], Some(embeds.device())),
+        };
+        let device = device.unwrap_or_else(|| self.decoder.embedding_table().device());
+        let start = self
+            .decoder
+            .embed_tokens(Tensor::<2, Int>::full([b, 1], answer_start as i64, &device));
+        let mut suffix = match &z {
+            Some(z) => {
+                let block = self.latent.as_ref().expect("latent block");
+                Tensor::cat(vec![block.injector.forward(z.clone()), start], 1)
+            }
+            None => start,
+        };
+        let vocab = self.decoder.vocab_size();
+        let real = |n: usize| Tensor::<2, Bool>::full([b, n], true, &device);
+        let mut ids = Vec::with_capacity(new_tokens);
+        let len = suffix.dims()[1];
+        let (hidden, mut cache) = self.run_suffix(prefix, suffix.clone(), real(len));
+        let d = hidden.dims()[2];
+        let mut last = hidden.slice([0..b, len - 1..len, 0..d]);
+        for t in 0..new_tokens {
+            let next = self.decoder.logits(last).reshape([b, vocab]).argmax(1);
+            ids.push(next.clone());
+            if t + 1 == new_tokens {
+                break;
+            }
+            let embeds = self.decoder.embed_tokens(next);
+            last = match prefix {
+                Prefix::Cached(_) => {
+                    let (h, c) = self.decoder.forward_embeds(embeds, real(1), Some(cache));
+                    cache = c;
+                    h
+                }
+                Prefix::Naive { .. } => {
+                    suffix = Tensor::cat(vec![suffix, embeds], 1);
+                    let len = suffix.dims()[1];
+                    let (h, _) = self.run_suffix(prefix, suffix.clone(), real(len));
+                    h.slice([0..b, len - 1..len, 0..d])
+                }
+            };
+        }
+        Tensor::cat(ids, 1)
     }
 }
 

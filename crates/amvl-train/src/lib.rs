@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod backends;
 pub mod batches;
+pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod data_order;

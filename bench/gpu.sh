@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The GPU figures of BENCHMARKS.md, in one go, on a machine with an NVIDIA GPU.
+#
+#   bench/gpu.sh XTASK [OUT]
+#
+# XTASK: a release xtask built with the cuda feature (scripts/cuda-build.sh; gzip it to carry it
+# to a lent machine). OUT (default bench-out/): one JSON record per run and bench-gpu.log.
+# Ours always runs: `base` in bf16 (the target) and in f32. The PyTorch comparisons (eager bf16
+# and torch.compile) run only where a Python with torch and CUDA is found: $AMVL_TORCH_PYTHON,
+# else python3.
+set -uo pipefail
+
+xtask="${1:?usage: bench/gpu.sh XTASK [OUT]}"
+out="${2:-bench-out}"
+mkdir -p "$out"
+log="$out/bench-gpu.log"
+python="${AMVL_TORCH_PYTHON:-python3}"
+steps="${BENCH_STEPS:-20}"
+
+run() {
+    echo "+ $*" | tee -a "$log"
+    "$@" 2>&1 | tee -a "$log"
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee -a "$log"
+# Kernels compile and autotune in the warm-up runs (reported apart); the cache under
+# ~/.cache/cubecl makes a second run start faster.
+run "$xtask" bench --device cuda --config base --dtype bf16 --steps "$steps" --warmup 3 --json "$out/base-cuda-bf16.json"
+run "$xtask" bench --device cuda --config base --dtype f32 --steps "$steps" --warmup 3 \
+    --figures train_shared,train_naive,train_one_pass --json "$out/base-cuda-f32.json"
+
+if "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    run "$xtask" bench --device cuda --config base --dtype bf16 --compare --python "$python" \
+        --torch-mode bf16 --steps "$steps" --rounds 4 --warmup 3 --json "$out/compare-base-cuda-bf16.json"
+    run "$xtask" bench --device cuda --config base --dtype bf16 --compare --python "$python" \
+        --torch-mode compile --steps "$steps" --rounds 4 --warmup 3 \
+        --figures train_shared,train_naive,train_one_pass --json "$out/compare-base-cuda-compile.json"
+else
+    echo "no Python with torch+CUDA here ($python): PyTorch comparisons skipped" | tee -a "$log"
+fi

@@ -1,0 +1,327 @@
+//! One model, optimizer and synthetic batch of the fixed bench shapes, and the timed operations.
+//!
+//! Every timed operation ends with `device.sync()`, so a time is the device's work, not the time
+//! to queue it. Nothing inside a timed training step reads a value back to the host.
+
+use amvl_core::{AmvlBatch, LanguageModel};
+use amvl_loss::{AmvlLoss, masked_cross_entropy};
+use amvl_model::{AmvlModel, LatentChoice};
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use std::time::Instant;
+
+use super::spec::{BenchSpec, LOSS_STEP, token_id};
+use crate::trainer::{init_model, optimizer};
+
+/// What one measurement times. The names are the JSON keys on both sides (ours and PyTorch's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Figure {
+    /// The AMVL training step as the trainer runs it: shared prefix, prior + posterior + decode
+    /// passes, loss, backward, AdamW (per-parameter clipping).
+    TrainShared,
+    /// The same step with three naive full passes (no shared prefix).
+    TrainNaive,
+    /// A step of one decoder pass over the whole sequence `[image, question, target, <lat>…,
+    /// answer]` with the NTP loss only: the yardstick for the shared-prefix step's cost.
+    TrainOnePass,
+    /// Inference: vision + prefix pass + prior pass (z = prior mean).
+    Prefill,
+    /// `DECODE_TOKENS` greedy tokens after the prefill, with the KV cache.
+    DecodeCached,
+    /// The same tokens, re-running the decoder over the whole sequence for each one.
+    DecodeRecompute,
+}
+
+impl Figure {
+    pub const ALL: [Figure; 6] = [
+        Figure::TrainShared,
+        Figure::TrainNaive,
+        Figure::TrainOnePass,
+        Figure::Prefill,
+        Figure::DecodeCached,
+        Figure::DecodeRecompute,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Figure::TrainShared => "train_shared",
+            Figure::TrainNaive => "train_naive",
+            Figure::TrainOnePass => "train_one_pass",
+            Figure::Prefill => "prefill",
+            Figure::DecodeCached => "decode_cached",
+            Figure::DecodeRecompute => "decode_recompute",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Figure> {
+        Figure::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    pub fn is_training(self) -> bool {
+        matches!(self, Figure::TrainShared | Figure::TrainNaive | Figure::TrainOnePass)
+    }
+}
+
+/// Device memory as the backend reports it (none on `flex`).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct DeviceMemory {
+    /// Largest `bytes_in_use` seen at the sampling points (after forward, after backward, after
+    /// the optimizer step).
+    pub in_use_max: u64,
+    /// Largest `bytes_reserved` seen (the allocator's pages, what the device has given out).
+    pub reserved_max: u64,
+}
+
+pub struct BenchSession {
+    pub spec: BenchSpec,
+    /// The autodiff device everything lives on.
+    pub device: Device,
+    model: Option<AmvlModel>,
+    optim: ModuleOptimizer,
+    loss: AmvlLoss,
+    batch: AmvlBatch,
+    lr: f64,
+    /// Sampled device memory (None: the backend does not report it).
+    pub memory: Option<DeviceMemory>,
+}
+
+impl BenchSession {
+    /// Builds the model (seeded) and a synthetic batch of the spec's exact shapes on `device`
+    /// (which must have autodiff enabled and its dtype already configured).
+    pub fn new(spec: BenchSpec, device: &Device, seed: u64) -> Self {
+        let mut config = spec.config.clone();
+        config.train.seed = seed;
+        let model = init_model(&config, device);
+        let optim = optimizer(&config);
+        let batch = synthetic_batch(&spec, device, seed);
+        Self {
+            loss: AmvlLoss::new(config.loss.clone()),
+            lr: config.train.learning_rate,
+            spec,
+            device: device.clone(),
+            model: Some(model),
+            optim,
+            batch,
+            memory: None,
+        }
+    }
+
+    pub fn model(&self) -> &AmvlModel {
+        self.model.as_ref().expect("model")
+    }
+
+    pub fn batch(&self) -> &AmvlBatch {
+        &self.batch
+    }
+
+    fn sample_memory(&mut self) {
+        if let Some(usage) = self.device.memory_pool_usage() {
+            let m = self.memory.get_or_insert_with(DeviceMemory::default);
+            m.in_use_max = m.in_use_max.max(usage.bytes_in_use);
+            m.reserved_max = m.reserved_max.max(usage.bytes_reserved);
+        }
+    }
+
+    /// The training objective of `figure` (a training figure) on the bench batch, [1].
+    pub fn objective(&self, figure: Figure) -> Tensor<1> {
+        let model = self.model();
+        let batch = &self.batch;
+        match figure {
+            Figure::TrainShared | Figure::TrainNaive => {
+                let out = model.forward_train_with(batch, figure == Figure::TrainShared, None);
+                self.loss
+                    .compute(
+                        LOSS_STEP,
+                        out.logits,
+                        batch.answer_target.clone(),
+                        batch.answer_mask.clone(),
+                        out.prior.as_ref(),
+                        out.posterior.as_ref(),
+                    )
+                    .total
+            }
+            Figure::TrainOnePass => {
+                let logits = one_pass_logits(model, batch);
+                masked_cross_entropy(logits, batch.answer_target.clone(), batch.answer_mask.clone())
+            }
+            other => panic!("{} is not a training figure", other.key()),
+        }
+    }
+
+    /// One optimizer step of `figure`, synchronised; returns its wall time in seconds.
+    pub fn train_step(&mut self, figure: Figure) -> f64 {
+        let start = Instant::now();
+        let objective = self.objective(figure);
+        self.sample_memory();
+        let grads = GradientsParams::from_grads(objective.backward(), self.model());
+        self.sample_memory();
+        let model = self.model.take().expect("model");
+        self.model = Some(self.optim.step(self.lr, model, grads));
+        self.device.sync().expect("device sync");
+        let elapsed = start.elapsed().as_secs_f64();
+        self.sample_memory();
+        elapsed
+    }
+
+    /// The loss of the current weights for `figure`, read to the host (outside timing).
+    pub fn loss_value(&self, figure: Figure) -> f32 {
+        self.objective(figure).into_scalar::<f32>()
+    }
+
+    /// Times one inference operation (prefill or a decode) on the non-autodiff model.
+    pub fn inference(&mut self, figure: Figure) -> f64 {
+        let model = self.model().valid();
+        let inner = self.device.clone().without_autodiff();
+        let batch = self.batch.clone().to_device(&inner);
+        let elapsed = match figure {
+            Figure::Prefill => {
+                inner.sync().expect("device sync");
+                let start = Instant::now();
+                let prefix = model.run_prefix(&batch, true);
+                let (z, _) = model.choose_latent(&prefix, &batch, &LatentChoice::PriorMean);
+                drop((prefix, z));
+                inner.sync().expect("device sync");
+                start.elapsed().as_secs_f64()
+            }
+            Figure::DecodeCached | Figure::DecodeRecompute => {
+                let cached = figure == Figure::DecodeCached;
+                let prefix = model.run_prefix(&batch, cached);
+                let (z, _) = model.choose_latent(&prefix, &batch, &LatentChoice::PriorMean);
+                inner.sync().expect("device sync");
+                let start = Instant::now();
+                let ids = model.greedy_fixed(
+                    &prefix,
+                    z,
+                    token_id(amvl_core::special_tokens::ANSWER),
+                    self.spec.shape.decode_tokens,
+                );
+                drop(ids);
+                inner.sync().expect("device sync");
+                start.elapsed().as_secs_f64()
+            }
+            other => panic!("{} is not an inference figure", other.key()),
+        };
+        self.sample_memory();
+        elapsed
+    }
+
+    /// Runs `figure` once, returning seconds.
+    pub fn run(&mut self, figure: Figure) -> f64 {
+        if figure.is_training() { self.train_step(figure) } else { self.inference(figure) }
+    }
+}
+
+/// Teacher-forced answer logits from one decoder pass over `[image tokens, question, target,
+/// <lat>_1..k, answer_input]` (the latent slots as plain embeddings; no heads, no sample).
+pub fn one_pass_logits(model: &AmvlModel, batch: &AmvlBatch) -> Tensor<3> {
+    let (prefix, prefix_real) = model.prefix_embeds(batch);
+    let [b, len_a] = batch.answer_input.dims();
+    let mut pieces = vec![prefix, model.decoder.embed_tokens(batch.target.clone())];
+    let mut real = vec![prefix_real, batch.target_mask.clone()];
+    if let Some(block) = model.latent.as_ref() {
+        pieces.push(block.slots.expand(b));
+        real.push(Tensor::<2, Bool>::full([b, block.count()], true, &batch.question.device()));
+    }
+    pieces.push(model.decoder.embed_tokens(batch.answer_input.clone()));
+    real.push(batch.answer_mask.clone());
+    let (hidden, _) = model
+        .decoder
+        .forward_embeds(Tensor::cat(pieces, 1), Tensor::cat(real, 1), None);
+    let [_, total, d] = hidden.dims();
+    model.decoder.logits(hidden.slice([0..b, total - len_a..total, 0..d]))
+}
+
+/// A batch of the spec's exact shapes: random images, random ordinary token ids, no padding.
+pub fn synthetic_batch(spec: &BenchSpec, device: &Device, seed: u64) -> AmvlBatch {
+    let s = &spec.shape;
+    device.seed(seed ^ 0xBE7C_0001);
+    let first = amvl_core::special_tokens::ALL.len() as f64;
+    let vocab = s.vocab as f64;
+    let ids = |len: usize| Tensor::<2, Int>::random([s.batch, len], Distribution::Uniform(first, vocab), device);
+    let all = |len: usize| Tensor::<2, Bool>::full([s.batch, len], true, device);
+    let answer = ids(s.answer_len);
+    let start = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::ANSWER) as i64, device);
+    let eos = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::EOS) as i64, device);
+    let head = answer.clone().narrow(1, 0, s.answer_len - 1);
+    let answer_input = Tensor::cat(vec![start, head.clone()], 1);
+    let answer_target = Tensor::cat(vec![head, eos], 1);
+    let mut question = ids(s.question_len);
+    // `<bos>` first, as the batcher writes it.
+    question = question.slice_assign(
+        [0..s.batch, 0..1],
+        Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::BOS) as i64, device),
+    );
+    AmvlBatch {
+        images: Tensor::<5>::random(
+            [s.batch, s.images_per_sample, 3, s.image_size, s.image_size],
+            Distribution::Normal(0.0, 1.0),
+            device,
+        ),
+        image_mask: all(s.images_per_sample),
+        question,
+        question_mask: all(s.question_len),
+        target: answer,
+        target_mask: all(s.target_len),
+        answer_input,
+        answer_target,
+        answer_mask: all(s.answer_len),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> BenchSession {
+        let spec = BenchSpec::named("tiny", Some(2)).unwrap();
+        BenchSession::new(spec, &Device::flex().autodiff(), 3)
+    }
+
+    #[test]
+    fn synthetic_batch_has_the_fixed_shapes() {
+        let session = tiny();
+        let s = &session.spec.shape;
+        let b = session.batch();
+        assert_eq!(b.images.dims(), [2, 1, 3, s.image_size, s.image_size]);
+        assert_eq!(b.question.dims(), [2, s.question_len]);
+        assert_eq!(b.target.dims(), [2, s.target_len]);
+        assert_eq!(b.answer_input.dims(), [2, s.answer_len]);
+        let ids: Vec<i64> = b.answer_input.to_data().try_into_vec_as::<i64>().unwrap();
+        assert_eq!(ids[0], token_id(amvl_core::special_tokens::ANSWER) as i64);
+        let max = b.question.clone().max().into_scalar::<i64>();
+        assert!(max < s.vocab as i64);
+    }
+
+    #[test]
+    fn cached_and_recomputed_greedy_decoding_agree() {
+        let session = tiny();
+        let model = session.model().valid();
+        let device = Device::flex();
+        let batch = session.batch().clone().to_device(&device);
+        let ids = |cached: bool| {
+            let prefix = model.run_prefix(&batch, cached);
+            let (z, _) = model.choose_latent(&prefix, &batch, &LatentChoice::PriorMean);
+            model
+                .greedy_fixed(&prefix, z, token_id(amvl_core::special_tokens::ANSWER), 12)
+                .to_data()
+                .try_into_vec_as::<i64>()
+                .unwrap()
+        };
+        let cached = ids(true);
+        assert_eq!(cached.len(), 2 * 12);
+        assert_eq!(cached, ids(false));
+    }
+
+    #[test]
+    fn every_training_figure_steps_and_stays_finite() {
+        let mut session = tiny();
+        for figure in [Figure::TrainShared, Figure::TrainNaive, Figure::TrainOnePass] {
+            let before = session.loss_value(figure);
+            assert!(session.train_step(figure) > 0.0);
+            let after = session.loss_value(figure);
+            assert!(before.is_finite() && after.is_finite(), "{}: {before} → {after}", figure.key());
+            assert_ne!(before, after, "{}: the step changed no weight", figure.key());
+        }
+    }
+}
