@@ -50,6 +50,7 @@ fn main() {
         projector: Projector {
             linear_1: LinearConfig::new(48, d_model).init(&device),
             linear_2: LinearConfig::new(d_model, d_model).init(&device),
+            image_slots: None,
         },
         decoder: stock.decoder,
         latent: stock.latent,

@@ -1,7 +1,6 @@
 use amvl_decoder::DecoderConfig;
 use amvl_latent::LatentConfig;
 use amvl_vision::VisionConfig;
-use burn::nn::LinearConfig;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +19,9 @@ pub struct ModelConfig {
     pub latent: LatentConfig,
     /// Inner width of the 2-layer projector; the decoder width when absent.
     pub projector_hidden: Option<usize>,
+    /// Learned image-slot embeddings added to the projected image tokens (one per image slot;
+    /// 0 = none). When set, it must be at least `data.max_images`.
+    pub image_slot_embeddings: usize,
     pub target: TargetMode,
 }
 
@@ -49,10 +51,14 @@ impl ModelConfig {
         });
         AmvlModel {
             vision: self.vision.init(device),
-            projector: Projector {
-                linear_1: LinearConfig::new(self.vision.hidden_size, hidden).init(device),
-                linear_2: LinearConfig::new(hidden, d_model).init(device),
-            },
+            projector: Projector::new(
+                self.vision.output_width(),
+                hidden,
+                d_model,
+                self.image_slot_embeddings,
+                self.vision.output_tokens_per_image(),
+                device,
+            ),
             decoder: self.decoder.init(device),
             latent,
         }

@@ -15,6 +15,6 @@ pub use config::{ModelConfig, TargetMode};
 pub use generate::{GenerateOptions, Generation, LatentChoice};
 pub use latent_block::LatentBlock;
 pub use model::AmvlModel;
-pub use projector::Projector;
+pub use projector::{ImageSlots, Projector};
 pub use suffix::Prefix;
 pub use train_forward::TrainOutput;

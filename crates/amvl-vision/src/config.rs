@@ -55,6 +55,17 @@ pub struct VisionConfig {
     pub image_mean: Vec<f32>,
     /// Per-channel standard deviation used by [`VisionTransformer::normalize`].
     pub image_std: Vec<f32>,
+    /// Optional convolutional stem before the patch embedding (not part of SigLIP/CLIP): one
+    /// 3×3 convolution (stride 2, padding 1) followed by the MLP activation per entry, with that
+    /// many output channels. Each entry halves the image side, so the patch grid becomes
+    /// `image_size / 2^len / patch_size` per side. Empty (the default) = the plain ViT patchify.
+    pub stem_channels: Vec<usize>,
+    /// Token merging after the encoder (not part of SigLIP/CLIP; like Qwen2-VL's patch merger):
+    /// each `merge_size × merge_size` block of neighbouring output tokens is concatenated into one
+    /// token of width `hidden_size · merge_size²`, so an image gives `merge_size²` times fewer,
+    /// wider tokens to the projector. Applies to [`VisionTower::encode`](amvl_core::VisionTower);
+    /// `last_hidden_state` stays unmerged. 1 (the default) = no merging.
+    pub merge_size: usize,
 }
 
 impl Default for VisionConfig {
@@ -75,14 +86,29 @@ impl Default for VisionConfig {
             pooling: Pooling::None,
             image_mean: vec![0.5; 3],
             image_std: vec![0.5; 3],
+            stem_channels: Vec::new(),
+            merge_size: 1,
         }
     }
 }
 
 impl VisionConfig {
+    /// Side of the feature map the patch embedding sees: the image side halved once per stem
+    /// convolution.
+    pub fn stem_output_size(&self) -> usize {
+        self.image_size
+            .checked_shr(self.stem_channels.len() as u32)
+            .unwrap_or(0)
+    }
+
+    /// Channels the patch embedding sees: the last stem width, or the image channels.
+    pub fn patch_input_channels(&self) -> usize {
+        self.stem_channels.last().copied().unwrap_or(self.num_channels)
+    }
+
     /// Patches along one side.
     pub fn grid_size(&self) -> usize {
-        self.image_size / self.patch_size
+        self.stem_output_size() / self.patch_size
     }
 
     /// Patch tokens per image.
@@ -93,6 +119,16 @@ impl VisionConfig {
     /// Output tokens per image (patches, plus one with a class token).
     pub fn tokens_per_image(&self) -> usize {
         self.num_patches() + usize::from(self.class_token)
+    }
+
+    /// Tokens per image handed to the language side (after `merge_size` merging).
+    pub fn output_tokens_per_image(&self) -> usize {
+        self.tokens_per_image() / (self.merge_size * self.merge_size).max(1)
+    }
+
+    /// Width of those tokens: `hidden_size · merge_size²`.
+    pub fn output_width(&self) -> usize {
+        self.hidden_size * self.merge_size * self.merge_size
     }
 
     /// Width of each attention head.
@@ -120,6 +156,34 @@ impl VisionConfig {
             return Err(format!(
                 "vision `hidden_size` ({}) must be divisible by `num_heads` ({})",
                 self.hidden_size, self.num_heads
+            ));
+        }
+        if self.merge_size == 0 {
+            return Err("vision `merge_size` must be nonzero".into());
+        }
+        if self.merge_size > 1 {
+            if self.class_token {
+                return Err("vision `merge_size` > 1 cannot be combined with `class_token = true`".into());
+            }
+            if !self.grid_size().is_multiple_of(self.merge_size) {
+                return Err(format!(
+                    "vision patch grid ({0}×{0}) must be divisible by `merge_size` ({1})",
+                    self.grid_size(),
+                    self.merge_size
+                ));
+            }
+        }
+        if let Some(i) = self.stem_channels.iter().position(|&c| c == 0) {
+            return Err(format!("vision `stem_channels[{i}]` must be nonzero"));
+        }
+        let stride = self.patch_size.checked_shl(self.stem_channels.len() as u32).unwrap_or(0);
+        if !self.stem_channels.is_empty() && (stride == 0 || !self.image_size.is_multiple_of(stride)) {
+            return Err(format!(
+                "vision `image_size` ({}) must be divisible by `patch_size` ({}) times 2 per stem convolution \
+                 ({} in `stem_channels`)",
+                self.image_size,
+                self.patch_size,
+                self.stem_channels.len()
             ));
         }
         if !self.image_size.is_multiple_of(self.patch_size) {

@@ -17,7 +17,7 @@ mod transformer;
 pub use activation::HiddenAct;
 pub use attention::SelfAttention;
 pub use config::{Pooling, VisionConfig};
-pub use embeddings::VisionEmbeddings;
+pub use embeddings::{ConvStem, VisionEmbeddings};
 pub use encoder::{Encoder, EncoderLayer};
 pub use head::{AttentionPoolingHead, PoolingAttention};
 pub use mlp::Mlp;

@@ -86,6 +86,24 @@ impl VisionTransformer {
         }
     }
 
+    /// Concatenates each `merge_size × merge_size` block of neighbouring tokens (row-major within
+    /// the block) into one token; identity when `merge_size = 1`.
+    ///
+    /// [images, grid², d] → [images, (grid / m)², m² · d]
+    pub fn merge_tokens(&self, x: Tensor<3>) -> Tensor<3> {
+        let m = self.config.merge_size;
+        if m <= 1 {
+            return x;
+        }
+        let [images, tokens, d] = x.dims();
+        let g = self.config.grid_size();
+        assert_eq!(tokens, g * g, "merge_tokens expects {g}×{g} patch tokens, got {tokens}");
+        let h = g / m;
+        x.reshape([images, h, m, h, m, d])
+            .swap_dims(2, 3)
+            .reshape([images, h * h, m * m * d])
+    }
+
     /// Encodes several images per example and concatenates their tokens, image by image.
     ///
     /// [batch, max_images, channels, H, W] → [batch, max_images * tokens_per_image, d_vision]
@@ -121,15 +139,16 @@ impl VisionTransformer {
 
 impl VisionTower for VisionTransformer {
     fn d_output(&self) -> usize {
-        self.config.hidden_size
+        self.config.output_width()
     }
 
     fn tokens_per_image(&self) -> usize {
-        self.config.tokens_per_image()
+        self.config.output_tokens_per_image()
     }
 
-    /// [images, channels, H, W] → [images, tokens_per_image, d_vision] (HF `last_hidden_state`)
+    /// [images, channels, H, W] → [images, tokens_per_image, d_output]: HF `last_hidden_state`,
+    /// merged when `merge_size > 1`.
     fn encode(&self, pixels: Tensor<4>) -> Tensor<3> {
-        self.last_hidden_state(pixels)
+        self.merge_tokens(self.last_hidden_state(pixels))
     }
 }

@@ -178,6 +178,8 @@ pub fn vision_config_from_json(
         pooling,
         image_mean: mean,
         image_std: std,
+        stem_channels: Vec::new(),
+        merge_size: 1,
     };
     config.validate().map_err(bad)?;
     Ok((arch, config))

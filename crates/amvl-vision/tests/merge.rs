@@ -1,0 +1,83 @@
+//! Token merging after the encoder (`merge_size`).
+
+use amvl_core::VisionTower;
+use amvl_vision::{Pooling, VisionConfig};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+
+fn device() -> Device {
+    Device::flex()
+}
+
+#[test]
+fn default_does_not_merge() {
+    let c = VisionConfig::default();
+    assert_eq!(c.merge_size, 1);
+    assert_eq!((c.output_tokens_per_image(), c.output_width()), (16, 64));
+    let tower = c.init(&device());
+    let x: Tensor<4> = Tensor::random([2, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device());
+    let encoded: Vec<f32> = tower.encode(x.clone()).into_data().try_into_vec_as::<f32>().unwrap();
+    let hidden: Vec<f32> = tower.last_hidden_state(x).into_data().try_into_vec_as::<f32>().unwrap();
+    assert_eq!(encoded, hidden);
+}
+
+#[test]
+fn merge_concatenates_each_2x2_block() {
+    let device = device();
+    let config = VisionConfig {
+        merge_size: 2,
+        ..VisionConfig::default()
+    };
+    config.validate().unwrap();
+    // 4×4 patch grid → 2×2 merged tokens of width 4 · 64.
+    assert_eq!(config.output_tokens_per_image(), 4);
+    assert_eq!(config.output_width(), 256);
+    let tower = config.init(&device);
+    assert_eq!((tower.tokens_per_image(), tower.d_output()), (4, 256));
+    let x: Tensor<4> = Tensor::random([3, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
+    let hidden = tower.last_hidden_state(x.clone());
+    assert_eq!(hidden.dims(), [3, 16, 64]);
+    let merged = tower.encode(x);
+    assert_eq!(merged.dims(), [3, 4, 256]);
+    let h: Vec<f32> = hidden.into_data().try_into_vec_as::<f32>().unwrap();
+    let m: Vec<f32> = merged.into_data().try_into_vec_as::<f32>().unwrap();
+    for image in 0..3 {
+        for (out, (by, bx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+            for (part, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+                let patch = (2 * by + dy) * 4 + (2 * bx + dx);
+                for c in 0..64 {
+                    let got = m[(image * 4 + out) * 256 + part * 64 + c];
+                    let want = h[(image * 16 + patch) * 64 + c];
+                    assert_eq!(got, want, "image {image} token {out} part {part} channel {c}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn merge_is_validated() {
+    let e = VisionConfig {
+        merge_size: 3,
+        ..VisionConfig::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert!(e.contains("patch grid (4×4) must be divisible by `merge_size` (3)"), "{e}");
+    let e = VisionConfig {
+        merge_size: 2,
+        class_token: true,
+        pooling: Pooling::ClassToken,
+        ..VisionConfig::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert!(e.contains("cannot be combined with `class_token = true`"), "{e}");
+    let e = VisionConfig {
+        merge_size: 0,
+        ..VisionConfig::default()
+    }
+    .validate()
+    .unwrap_err();
+    assert!(e.contains("`merge_size` must be nonzero"), "{e}");
+}
