@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs on a lent GPU machine, from a copy of the repository that carries gpu-bundle/ (see
 # scripts/gpu-build.sh): the backend comparison in f32, bf16 and f16, and the CUDA tests.
-# Results go to $OUT (or ./gpu-results).
+# Results: $OUT/gpu-results.tgz (every log and JSON record) and the logs beside it ($OUT, or
+# ./gpu-results without the device tool).
 set -uo pipefail
-out="${OUT:-gpu-results}"
-mkdir -p "$out" /tmp/gpu
+dest="${OUT:-gpu-results}"
+out=/tmp/gpu-results
+mkdir -p "$dest" "$out" /tmp/gpu
 for f in gpu-bundle/*.gz; do gunzip -c "$f" > "/tmp/gpu/$(basename "$f" .gz)"; chmod +x "/tmp/gpu/$(basename "$f" .gz)"; done
 xtask=/tmp/gpu/xtask
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
@@ -22,4 +24,7 @@ check "$out/backends.txt" "$xtask" backends --devices cuda,wgpu --dtype f16 --re
 for t in /tmp/gpu/test-*; do
     check "$out/tests.txt" "$t" --test-threads 1
 done
+check "$out/bench.txt" bench/gpu.sh "$xtask" "$out/bench"
+tar czf "$dest/gpu-results.tgz" -C /tmp gpu-results
+cp "$out"/*.txt "$dest"/ 2>/dev/null
 exit $status
