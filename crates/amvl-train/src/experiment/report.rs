@@ -297,11 +297,11 @@ pub fn markdown(report: &ExperimentReport, warnings: &[String]) -> String {
     md
 }
 
-/// `secs` since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
-pub fn format_utc(secs: u64) -> String {
+/// `secs` since the Unix epoch as (year, month, day, hour, minute, second) in UTC (proleptic
+/// Gregorian; Howard Hinnant's civil-from-days).
+pub fn civil_utc(secs: u64) -> (i64, i64, i64, u64, u64, u64) {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
-    // Howard Hinnant's civil-from-days.
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -311,11 +311,13 @@ pub fn format_utc(secs: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// `secs` since the Unix epoch as `YYYY-MM-DD HH:MM UTC`.
+pub fn format_utc(secs: u64) -> String {
+    let (year, month, day, hour, minute, _) = civil_utc(secs);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
 }
 
 /// Now, as `format_utc`.
