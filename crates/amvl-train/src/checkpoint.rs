@@ -82,13 +82,7 @@ impl Checkpoints {
         fs::create_dir_all(&partial).map_err(io(&partial))?;
 
         let model_path = partial.join(MODEL_FILE);
-        let mut store = BurnpackStore::from_file(&model_path).overwrite(true);
-        model
-            .save_into(&mut store)
-            .map_err(|e| CheckpointError::Format {
-                path: model_path.clone(),
-                message: format!("{e:?}"),
-            })?;
+        Self::save_model_file(&model_path, model)?;
         let optim_path = partial.join(OPTIMIZER_FILE);
         optimizer
             .save(&optim_path)
@@ -146,18 +140,32 @@ impl Checkpoints {
     }
 
     /// Loads weights into `model` (parameter ids come back too, so optimizer state matches).
-    pub fn load_model<M: Module>(path: &Path, mut model: M) -> Result<M, CheckpointError> {
-        let file = path.join(MODEL_FILE);
-        let mut store = BurnpackStore::from_file(&file);
+    pub fn load_model<M: Module>(path: &Path, model: M) -> Result<M, CheckpointError> {
+        Self::load_model_file(&path.join(MODEL_FILE), model)
+    }
+
+    /// Writes `model`'s weights to one Burnpack file (replacing it).
+    pub fn save_model_file<M: Module>(file: &Path, model: &M) -> Result<(), CheckpointError> {
+        let mut store = BurnpackStore::from_file(file).overwrite(true);
+        model.save_into(&mut store).map_err(|e| CheckpointError::Format {
+            path: file.to_path_buf(),
+            message: format!("{e:?}"),
+        })
+    }
+
+    /// Loads one Burnpack weights file into `model`; every tensor must fit, and the weights are
+    /// cast to the float dtype of the model's device.
+    pub fn load_model_file<M: Module>(file: &Path, mut model: M) -> Result<M, CheckpointError> {
+        let mut store = BurnpackStore::from_file(file);
         let result = model
             .load_from(&mut store)
             .map_err(|e| CheckpointError::Format {
-                path: file.clone(),
+                path: file.to_path_buf(),
                 message: format!("{e:?}"),
             })?;
         if !result.missing.is_empty() || !result.errors.is_empty() {
             return Err(CheckpointError::Format {
-                path: file,
+                path: file.to_path_buf(),
                 message: format!(
                     "does not fit the model: missing {:?}, errors {:?}",
                     result.missing, result.errors

@@ -6,10 +6,10 @@ use amvl_model::AmvlModel;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::GradientsParams;
 use burn::prelude::*;
-use burn::store::{BurnpackStore, ModuleSnapshot};
 use std::path::Path;
 use std::time::Instant;
 
+use crate::checkpoint::Checkpoints;
 use crate::config::RunConfig;
 use crate::lr::learning_rate;
 use crate::trainer::{BatchSource, init_model, optimizer};
@@ -82,20 +82,7 @@ impl ModuleVisitor for GradCollector<'_> {
 
 /// The model on `device` with the shared weights.
 pub fn load_weights(config: &RunConfig, weights: &Path, device: &Device) -> Result<AmvlModel, String> {
-    let mut model = init_model(config, device);
-    let mut store = BurnpackStore::from_file(weights);
-    let result = model
-        .load_from(&mut store)
-        .map_err(|e| format!("{}: {e:?}", weights.display()))?;
-    if !result.missing.is_empty() || !result.errors.is_empty() {
-        return Err(format!(
-            "{}: missing {:?}, errors {:?}",
-            weights.display(),
-            result.missing,
-            result.errors
-        ));
-    }
-    Ok(amvl_core::to_device_dtype(model, device))
+    Checkpoints::load_model_file(weights, init_model(config, device)).map_err(|e| e.to_string())
 }
 
 fn gaussian(out: &mut Vec<Named>, label: &str, g: Option<&DiagGaussian>) {

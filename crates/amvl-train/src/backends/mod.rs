@@ -12,11 +12,11 @@ pub use probe::{DeviceStatus, probe_device};
 pub use report::{BackendReport, DeviceReport, GroupReport, Tolerances};
 
 use burn::prelude::*;
-use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Distribution, FloatDType};
 use std::path::PathBuf;
 
 use crate::batches::ItemBatches;
+use crate::checkpoint::Checkpoints;
 use crate::config::RunConfig;
 use crate::session::{DataSource, batcher, open_split, tokenizer};
 use crate::trainer::init_model;
@@ -79,10 +79,7 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
     let model = init_model(&config, &reference_device);
     std::fs::create_dir_all(&options.scratch).map_err(|e| format!("{}: {e}", options.scratch.display()))?;
     let weights = options.scratch.join(format!("backends-{}.bpk", std::process::id()));
-    let mut store = BurnpackStore::from_file(&weights).overwrite(true);
-    model
-        .save_into(&mut store)
-        .map_err(|e| format!("{}: {e:?}", weights.display()))?;
+    Checkpoints::save_model_file(&weights, &model).map_err(|e| e.to_string())?;
     let built = config.model_to_build();
     let latent = built.has_latent().then_some(&built.latent);
     reference_device.seed(0xBAC0);
