@@ -1,13 +1,12 @@
 //! Token merging after the encoder (`merge_size`).
 
+mod common;
+
 use amvl_core::VisionTower;
 use amvl_vision::{Pooling, VisionConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-
-fn device() -> Device {
-    Device::flex()
-}
+use common::*;
 
 #[test]
 fn default_does_not_merge() {

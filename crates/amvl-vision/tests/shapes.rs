@@ -1,19 +1,10 @@
+mod common;
+
 use amvl_core::VisionTower;
 use amvl_vision::{HiddenAct, Pooling, VisionConfig};
 use burn::prelude::*;
 use burn::tensor::Distribution;
-
-fn device() -> Device {
-    Device::flex()
-}
-
-fn pixels(images: usize, size: usize, device: &Device) -> Tensor<4> {
-    Tensor::random(
-        [images, 3, size, size],
-        Distribution::Uniform(-1.0, 1.0),
-        device,
-    )
-}
+use common::*;
 
 #[test]
 fn default_tower_encodes_patches() {

@@ -1,22 +1,13 @@
 //! The optional convolutional stem (`stem_channels`).
 
+mod common;
+
 use amvl_core::VisionTower;
 use amvl_vision::{HiddenAct, VisionConfig};
 use burn::module::Param;
 use burn::prelude::*;
-use burn::tensor::{Distribution, Tolerance};
-
-fn device() -> Device {
-    Device::flex()
-}
-
-fn pixels(images: usize, size: usize, device: &Device) -> Tensor<4> {
-    Tensor::random(
-        [images, 3, size, size],
-        Distribution::Uniform(-1.0, 1.0),
-        device,
-    )
-}
+use burn::tensor::Tolerance;
+use common::*;
 
 #[test]
 fn default_has_no_stem_and_missing_key_means_none() {
