@@ -3,7 +3,7 @@
 mod backend_common;
 
 use amvl::burn::prelude::*;
-use amvl::burn::tensor::{Distribution, FloatDType};
+use amvl::burn::tensor::FloatDType;
 use amvl_train::backends::{ParityOptions, compare, probe_device, to_host, DeviceStatus};
 use amvl_train::trainer::{init_model, optimizer};
 use amvl_train::{Checkpoints, TrainState};
@@ -77,10 +77,9 @@ fn outputs(model: &amvl::AmvlModel, device: &Device) -> Vec<f32> {
     let batcher = amvl_train::session::batcher(&config, tok);
     let batch = amvl_train::batches::ItemBatches { items: &items, batcher: &batcher };
     let batch = amvl_train::BatchSource::batch(&batch, &[0, 5, 17, 30], &flex).unwrap().to_device(device);
-    flex.seed(5);
     let latent = &config.model.latent;
-    let noise = Tensor::<3>::random([4, latent.slots, latent.d_latent], Distribution::Normal(0.0, 1.0), &flex);
-    let out = model.forward_train_with(&batch, true, Some(noise.to_device(device)));
+    let noise = amvl::core::random::standard_normal([4, latent.slots, latent.d_latent], 5, device);
+    let out = model.forward_train_with(&batch, true, Some(noise));
     let mut v = to_host(out.logits);
     v.extend(to_host(out.prior.unwrap().mean));
     v.extend(to_host(out.posterior.unwrap().log_std));

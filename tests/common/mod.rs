@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use amvl::burn::prelude::*;
-use amvl::burn::tensor::Distribution;
 use amvl::AmvlBatch;
 use amvl::ModelConfig;
 
@@ -39,8 +38,7 @@ fn ids(rows: &[Vec<i64>], len: usize, device: &Device) -> (Tensor<2, Int>, Tenso
 
 /// Three samples with different numbers of images and different question/target/answer lengths.
 pub fn synthetic_batch(device: &Device, seed: u64) -> AmvlBatch {
-    device.seed(seed);
-    let images = Tensor::<5>::random([3, 2, 3, 32, 32], Distribution::Normal(0.0, 1.0), device);
+    let images = amvl::core::random::standard_normal([3, 2, 3, 32, 32], seed, device);
     let image_mask = Tensor::<1, Bool>::from_bool(
         TensorData::from([true, true, true, false, true, true].as_slice()),
         device,

@@ -5,6 +5,7 @@ pub mod batch;
 pub mod config_file;
 pub mod device;
 pub mod dtype;
+pub mod random;
 pub mod special_tokens;
 pub mod target;
 pub mod traits;

@@ -99,8 +99,11 @@ pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
 
 /// Builds the model for `config` from its seed (on an autodiff `device`).
 pub fn init_model(config: &RunConfig, device: &Device) -> AmvlModel {
-    device.seed(mix_seed(&[config.train.seed, 0x1417]));
-    config.model_to_build().init(device)
+    amvl_core::random::with_seed(device, mix_seed(&[config.train.seed, 0x1417]), || {
+        let model = config.model_to_build().init(device);
+        amvl_core::random::materialize(&model);
+        model
+    })
 }
 
 /// Trains in `run_dir` (its `checkpoints/` and `metrics.*`), resuming from the latest checkpoint
@@ -116,7 +119,15 @@ pub fn train(
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, TrainError> {
     let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
-    let mut model = model.unwrap_or_else(|| init_model(config, device));
+    let mut model = match model {
+        Some(given) => amvl_core::random::with_seed(device, mix_seed(&[config.train.seed, 0x1417]), || {
+            amvl_core::random::materialize(&given);
+            given
+        }),
+        None => init_model(config, device),
+    };
+    let built = config.model_to_build();
+    let latent_shape = built.has_latent().then(|| [built.latent.slots, built.latent.d_latent]);
     let mut optim = optimizer(config);
     let mut state = TrainState {
         step: 0,
@@ -160,7 +171,6 @@ pub fn train(
 
     while state.step < train.steps {
         let step = state.step;
-        device.seed(mix_seed(&[train.seed, step, 0x57E9]));
         let lr = learning_rate(train, step);
         let mut accumulator = GradientsAccumulator::new();
         let mut values = [0f32; 6];
@@ -170,7 +180,11 @@ pub fn train(
             let start = (step * train.grad_accum as u64 + micro as u64) * train.batch_size as u64;
             let indices = order.indices(start, train.batch_size);
             let batch = data.batch(&indices, device).map_err(TrainError::Data)?;
-            let out = model.forward_train(&batch);
+            let noise = latent_shape.map(|[slots, d]| {
+                let seed = mix_seed(&[train.seed, step, micro as u64, 0x57E9]);
+                amvl_core::random::standard_normal([indices.len(), slots, d], seed, device)
+            });
+            let out = model.forward_train_with(&batch, true, noise);
             let terms = loss.compute(
                 step,
                 out.logits,

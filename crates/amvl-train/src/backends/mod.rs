@@ -12,7 +12,7 @@ pub use probe::{DeviceStatus, probe_device};
 pub use report::{BackendReport, DeviceReport, GroupReport, Tolerances};
 
 use burn::prelude::*;
-use burn::tensor::{Distribution, FloatDType};
+use burn::tensor::FloatDType;
 use std::path::PathBuf;
 
 use crate::batches::ItemBatches;
@@ -82,13 +82,10 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
     Checkpoints::save_model_file(&weights, &model).map_err(|e| e.to_string())?;
     let built = config.model_to_build();
     let latent = built.has_latent().then_some(&built.latent);
-    reference_device.seed(0xBAC0);
-    let noise = batches
-        .iter()
-        .map(|_| {
+    let noise = (0..batches.len() as u64)
+        .map(|i| {
             latent.map(|l| {
-                Tensor::<3>::random([b, l.slots, l.d_latent], Distribution::Normal(0.0, 1.0), &reference_device)
-                    .into_data()
+                amvl_core::random::standard_normal([b, l.slots, l.d_latent], 0xBAC0 + i, &reference_device).into_data()
             })
         })
         .collect();

@@ -235,38 +235,39 @@ pub fn one_pass_logits(model: &AmvlModel, batch: &AmvlBatch) -> Tensor<3> {
 /// A batch of the spec's exact shapes: random images, random ordinary token ids, no padding.
 pub fn synthetic_batch(spec: &BenchSpec, device: &Device, seed: u64) -> AmvlBatch {
     let s = &spec.shape;
-    device.seed(seed ^ 0xBE7C_0001);
-    let first = amvl_core::special_tokens::ALL.len() as f64;
-    let vocab = s.vocab as f64;
-    let ids = |len: usize| Tensor::<2, Int>::random([s.batch, len], Distribution::Uniform(first, vocab), device);
-    let all = |len: usize| Tensor::<2, Bool>::full([s.batch, len], true, device);
-    let answer = ids(s.answer_len);
-    let start = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::ANSWER) as i64, device);
-    let eos = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::EOS) as i64, device);
-    let head = answer.clone().narrow(1, 0, s.answer_len - 1);
-    let answer_input = Tensor::cat(vec![start, head.clone()], 1);
-    let answer_target = Tensor::cat(vec![head, eos], 1);
-    let mut question = ids(s.question_len);
-    // `<bos>` first, as the batcher writes it.
-    question = question.slice_assign(
-        [0..s.batch, 0..1],
-        Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::BOS) as i64, device),
-    );
-    AmvlBatch {
-        images: Tensor::<5>::random(
-            [s.batch, s.images_per_sample, 3, s.image_size, s.image_size],
-            Distribution::Normal(0.0, 1.0),
-            device,
-        ),
-        image_mask: all(s.images_per_sample),
-        question,
-        question_mask: all(s.question_len),
-        target: answer,
-        target_mask: all(s.target_len),
-        answer_input,
-        answer_target,
-        answer_mask: all(s.answer_len),
-    }
+    amvl_core::random::with_seed(device, seed ^ 0xBE7C_0001, || {
+        let first = amvl_core::special_tokens::ALL.len() as f64;
+        let vocab = s.vocab as f64;
+        let ids = |len: usize| Tensor::<2, Int>::random([s.batch, len], Distribution::Uniform(first, vocab), device);
+        let all = |len: usize| Tensor::<2, Bool>::full([s.batch, len], true, device);
+        let answer = ids(s.answer_len);
+        let start = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::ANSWER) as i64, device);
+        let eos = Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::EOS) as i64, device);
+        let head = answer.clone().narrow(1, 0, s.answer_len - 1);
+        let answer_input = Tensor::cat(vec![start, head.clone()], 1);
+        let answer_target = Tensor::cat(vec![head, eos], 1);
+        let mut question = ids(s.question_len);
+        // `<bos>` first, as the batcher writes it.
+        question = question.slice_assign(
+            [0..s.batch, 0..1],
+            Tensor::<2, Int>::full([s.batch, 1], token_id(amvl_core::special_tokens::BOS) as i64, device),
+        );
+        AmvlBatch {
+            images: Tensor::<5>::random(
+                [s.batch, s.images_per_sample, 3, s.image_size, s.image_size],
+                Distribution::Normal(0.0, 1.0),
+                device,
+            ),
+            image_mask: all(s.images_per_sample),
+            question,
+            question_mask: all(s.question_len),
+            target: answer,
+            target_mask: all(s.target_len),
+            answer_input,
+            answer_target,
+            answer_mask: all(s.answer_len),
+        }
+    })
 }
 
 #[cfg(test)]

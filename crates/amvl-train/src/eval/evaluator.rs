@@ -136,8 +136,9 @@ pub fn evaluate(
                 (_, None) => LatentChoice::Removed,
                 (Condition::PriorMean, Some((p, _))) => LatentChoice::Given(p.mean.clone()),
                 (Condition::PriorSample { tau }, Some((p, _))) => {
-                    device.seed(options.seed ^ batch_no.wrapping_mul(0x9E37) ^ tau.to_bits());
-                    LatentChoice::Given(p.sample(*tau))
+                    let seed = options.seed ^ batch_no.wrapping_mul(0x9E37) ^ tau.to_bits();
+                    let noise = amvl_core::random::standard_normal(p.dims(), seed, device);
+                    LatentChoice::Given(p.sample_with_noise(noise, *tau))
                 }
                 (Condition::PosteriorMean, Some((_, q))) => LatentChoice::Given(q.mean.clone()),
                 (Condition::Zero, Some((p, _))) => LatentChoice::Given(p.mean.zeros_like()),
