@@ -4,6 +4,8 @@
 //! Sequences (ids from the tokenizer; `<x>` are special tokens):
 //! - question: `<bos> question (A) opt (B) opt …` (image features are prepended by the model);
 //! - answer_input: `<answer> L`, answer_target: `L <eos>`, where `L` is the answer letter token;
+//!   with `rationale_after_answer`, `<answer> L <rationale> r…` and `L <rationale> r… <eos>`: the
+//!   letter is still the first token generated, the explanation after it supervises every token;
 //! - target (what the posterior sees): mode `answer` → `L`; mode `rationale_answer` →
 //!   `<rationale> rationale… <answer> L`.
 //!
@@ -42,6 +44,9 @@ pub struct BatcherConfig {
     pub max_target_len: usize,
     pub max_answer_len: usize,
     pub target_mode: TargetMode,
+    /// Also decode the item's rationale after the answer letter (an auxiliary, dense target).
+    #[serde(default)]
+    pub rationale_after_answer: bool,
     /// Cut over-long sequences instead of failing (the rationale is cut first, the answer kept).
     pub truncate: bool,
 }
@@ -57,6 +62,7 @@ impl Default for BatcherConfig {
             max_target_len: 96,
             max_answer_len: 4,
             target_mode: TargetMode::Answer,
+            rationale_after_answer: false,
             truncate: false,
         }
     }
@@ -163,6 +169,25 @@ impl AmvlBatcher {
         let mut answer_input = vec![t.answer_id()];
         answer_input.extend(&letter);
         let mut answer_target = letter.clone();
+        if let (true, false, Some(rationale)) = (self.cfg.rationale_after_answer, letter.is_empty(), &item.rationale) {
+            let mut explained = vec![t.rationale_id()];
+            explained.extend(t.encode(rationale)?);
+            // `<answer> L <rationale> r…` must fit; with `truncate` the rationale is cut, never the letter.
+            let room = self.cfg.max_answer_len.saturating_sub(answer_input.len());
+            if explained.len() > room {
+                if !self.cfg.truncate {
+                    return Err(DataError::TooLong {
+                        item: item.id.clone(),
+                        what: "answer with rationale",
+                        len: answer_input.len() + explained.len(),
+                        max: self.cfg.max_answer_len,
+                    });
+                }
+                explained.truncate(room);
+            }
+            answer_input.extend(&explained);
+            answer_target.extend(&explained);
+        }
         answer_target.push(t.eos_id());
         let mut answer_mask = vec![item.answer.is_some(); answer_target.len()];
         if answer_input.len() > self.cfg.max_answer_len {

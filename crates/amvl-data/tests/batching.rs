@@ -328,3 +328,42 @@ fn burn_dataloader_runs_over_the_suite() {
     let sizes: Vec<usize> = loader.iter().map(|b| b.unwrap().batch_size()).collect();
     assert_eq!(sizes, vec![8, 8, 4]);
 }
+
+#[test]
+fn the_rationale_can_follow_the_answer_letter() {
+    let t = tokenizer();
+    let item = SuiteDataset::new(0, Split::Train, vec![Task::Counting], 1, 32).get(0);
+    let rationale = t.encode(item.rationale.as_deref().unwrap()).unwrap();
+    let letter = t.letter_ids(amvl_data::MAX_OPTIONS)[item.answer.unwrap()];
+    let with = |max_answer_len, truncate| {
+        AmvlBatcher::new(
+            BatcherConfig { rationale_after_answer: true, max_answer_len, truncate, ..cfg() },
+            t.clone(),
+        )
+        .encode_item(&item)
+    };
+    let e = with(64, false).unwrap();
+    let mut input = vec![t.answer_id(), letter, t.rationale_id()];
+    input.extend(&rationale);
+    assert_eq!(e.answer_input, input);
+    let mut target = vec![letter, t.rationale_id()];
+    target.extend(&rationale);
+    target.push(t.eos_id());
+    assert_eq!(e.answer_target, target);
+    assert!(e.answer_mask.iter().all(|&m| m));
+    assert_eq!(e.target, vec![letter], "the posterior's target is unchanged");
+
+    let cut = with(5, true).unwrap();
+    assert_eq!(cut.answer_input, input[..5].to_vec(), "the rationale is cut, the letter kept");
+    assert_eq!(cut.answer_target[0], letter);
+    assert_eq!(cut.answer_target.len(), 5);
+    match with(5, false) {
+        Err(DataError::TooLong { item: id, what, .. }) => {
+            assert_eq!(id, item.id);
+            assert_eq!(what, "answer with rationale");
+        }
+        other => panic!("expected TooLong, got {other:?}"),
+    }
+    let plain = AmvlBatcher::new(cfg(), t.clone()).encode_item(&item).unwrap();
+    assert_eq!(plain.answer_input, vec![t.answer_id(), letter]);
+}

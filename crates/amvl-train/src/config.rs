@@ -65,6 +65,10 @@ pub struct DataConfig {
     pub max_question_len: usize,
     pub max_target_len: usize,
     pub max_answer_len: usize,
+    /// Also train the decoder to write the item's rationale after the answer letter
+    /// (`<answer> L <rationale> r… <eos>`): dense supervision of what the images show. The letter
+    /// stays the first generated token, so evaluation is unchanged. Needs `max_answer_len` room.
+    pub rationale_after_answer: bool,
     /// Truncate over-long sequences instead of refusing them.
     pub truncate: bool,
     /// Skip (and count) items of a user dataset whose images are missing or undecodable.
@@ -82,6 +86,7 @@ impl Default for DataConfig {
             max_question_len: 64,
             max_target_len: 48,
             max_answer_len: 4,
+            rationale_after_answer: false,
             truncate: false,
             skip_bad: false,
         }

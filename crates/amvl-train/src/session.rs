@@ -124,6 +124,7 @@ pub fn batcher_config(config: &RunConfig) -> BatcherConfig {
         max_target_len: config.data.max_target_len,
         max_answer_len: config.data.max_answer_len,
         target_mode: config.model.target,
+        rationale_after_answer: config.data.rationale_after_answer,
         truncate: config.data.truncate,
     }
 }

@@ -80,3 +80,28 @@ fn merge_is_validated() {
     .unwrap_err();
     assert!(e.contains("`merge_size` must be nonzero"), "{e}");
 }
+
+#[test]
+fn merge_sends_each_gradient_back_to_its_patch() {
+    let device = device().autodiff();
+    let config = VisionConfig { merge_size: 2, ..VisionConfig::default() };
+    let tower = config.init(&device);
+    let x: Tensor<3> = Tensor::random([2, 16, 64], Distribution::Uniform(-1.0, 1.0), &device).require_grad();
+    let w: Tensor<3> = Tensor::random([2, 4, 256], Distribution::Uniform(-1.0, 1.0), &device);
+    let merged = tower.merge_tokens(x.clone());
+    let grads = (merged * w.clone()).sum().backward();
+    let g: Vec<f32> = x.grad(&grads).unwrap().into_data().try_into_vec_as::<f32>().unwrap();
+    let w: Vec<f32> = w.into_data().try_into_vec_as::<f32>().unwrap();
+    for image in 0..2 {
+        for (out, (by, bx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+            for (part, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
+                let patch = (2 * by + dy) * 4 + (2 * bx + dx);
+                for c in 0..64 {
+                    let got = g[(image * 16 + patch) * 64 + c];
+                    let want = w[(image * 4 + out) * 256 + part * 64 + c];
+                    assert_eq!(got, want, "image {image} patch {patch} channel {c}");
+                }
+            }
+        }
+    }
+}
