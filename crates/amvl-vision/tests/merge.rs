@@ -40,18 +40,26 @@ fn merge_concatenates_each_2x2_block() {
     assert_eq!(merged.dims(), [3, 4, 256]);
     let h: Vec<f32> = hidden.into_data().try_into_vec_as::<f32>().unwrap();
     let m: Vec<f32> = merged.into_data().try_into_vec_as::<f32>().unwrap();
-    for image in 0..3 {
+    for (merged_at, patch_at) in merge_map(3) {
+        assert_eq!(m[merged_at], h[patch_at], "merged value {merged_at} vs patch value {patch_at}");
+    }
+}
+
+/// For a 4×4 grid of width-64 patch tokens merged 2×2: (index in the merged [images, 4, 256]
+/// values, index in the patch [images, 16, 64] values) of every value.
+fn merge_map(images: usize) -> Vec<(usize, usize)> {
+    let mut map = Vec::new();
+    for image in 0..images {
         for (out, (by, bx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
             for (part, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
                 let patch = (2 * by + dy) * 4 + (2 * bx + dx);
                 for c in 0..64 {
-                    let got = m[(image * 4 + out) * 256 + part * 64 + c];
-                    let want = h[(image * 16 + patch) * 64 + c];
-                    assert_eq!(got, want, "image {image} token {out} part {part} channel {c}");
+                    map.push(((image * 4 + out) * 256 + part * 64 + c, (image * 16 + patch) * 64 + c));
                 }
             }
         }
     }
+    map
 }
 
 #[test]
@@ -92,16 +100,7 @@ fn merge_sends_each_gradient_back_to_its_patch() {
     let grads = (merged * w.clone()).sum().backward();
     let g: Vec<f32> = x.grad(&grads).unwrap().into_data().try_into_vec_as::<f32>().unwrap();
     let w: Vec<f32> = w.into_data().try_into_vec_as::<f32>().unwrap();
-    for image in 0..2 {
-        for (out, (by, bx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-            for (part, (dy, dx)) in [(0, 0), (0, 1), (1, 0), (1, 1)].into_iter().enumerate() {
-                let patch = (2 * by + dy) * 4 + (2 * bx + dx);
-                for c in 0..64 {
-                    let got = g[(image * 16 + patch) * 64 + c];
-                    let want = w[(image * 4 + out) * 256 + part * 64 + c];
-                    assert_eq!(got, want, "image {image} patch {patch} channel {c}");
-                }
-            }
-        }
+    for (merged_at, patch_at) in merge_map(2) {
+        assert_eq!(g[patch_at], w[merged_at], "gradient of patch value {patch_at}");
     }
 }
