@@ -169,7 +169,10 @@ impl AmvlBatcher {
         let mut answer_input = vec![t.answer_id()];
         answer_input.extend(&letter);
         let mut answer_target = letter.clone();
-        if let (true, false, Some(rationale)) = (self.cfg.rationale_after_answer, letter.is_empty(), &item.rationale) {
+        if self.cfg.rationale_after_answer
+            && !letter.is_empty()
+            && let Some(rationale) = &item.rationale
+        {
             let mut explained = vec![t.rationale_id()];
             explained.extend(t.encode(rationale)?);
             // `<answer> L <rationale> r…` must fit; with `truncate` the rationale is cut, never the letter.

@@ -99,8 +99,14 @@ pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
 
 /// Builds the model for `config` from its seed (on an autodiff `device`).
 pub fn init_model(config: &RunConfig, device: &Device) -> AmvlModel {
+    seeded_parameters(config, device, || config.model_to_build().init(device))
+}
+
+/// The model `build` returns, with every lazily initialised parameter drawn now from the run's
+/// seed (loaded parts keep their values).
+fn seeded_parameters(config: &RunConfig, device: &Device, build: impl FnOnce() -> AmvlModel) -> AmvlModel {
     amvl_core::random::with_seed(device, mix_seed(&[config.train.seed, 0x1417]), || {
-        let model = config.model_to_build().init(device);
+        let model = build();
         amvl_core::random::materialize(&model);
         model
     })
@@ -120,10 +126,7 @@ pub fn train(
 ) -> Result<TrainOutcome, TrainError> {
     let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
     let mut model = match model {
-        Some(given) => amvl_core::random::with_seed(device, mix_seed(&[config.train.seed, 0x1417]), || {
-            amvl_core::random::materialize(&given);
-            given
-        }),
+        Some(given) => seeded_parameters(config, device, || given),
         None => init_model(config, device),
     };
     let built = config.model_to_build();
