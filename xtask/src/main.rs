@@ -63,7 +63,7 @@ pub fn resolve(path: &std::path::Path) -> PathBuf {
 
 fn main() {
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = amvl::core::threads::run_on_pool(0, move || match cli.command {
         Command::Train(args) => train_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Data(cmd) => data_cmd::run(cmd),
@@ -73,7 +73,7 @@ fn main() {
         Command::Generate(args) => generate_cmd::run(args),
         Command::Export(args) => export_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
-    };
+    });
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);

@@ -5,9 +5,10 @@ use burn::prelude::*;
 /// Every token sequence is right-padded; masks are `true` on real entries.
 #[derive(Clone, Debug)]
 pub struct AmvlBatch {
-    /// [batch, max_images, 3, height, width], normalised as the vision config says.
+    /// [batch, images, 3, height, width], normalised as the vision config says; `images` is the
+    /// most any item of the batch has (the batcher pads no further).
     pub images: Tensor<5>,
-    /// [batch, max_images]: `true` where an image is present.
+    /// [batch, images]: `true` where an image is present.
     pub image_mask: Tensor<2, Bool>,
     /// [batch, len_q]: question (with the options) token ids.
     pub question: Tensor<2, Int>,

@@ -7,6 +7,7 @@ pub mod device;
 pub mod dtype;
 pub mod random;
 pub mod special_tokens;
+pub mod threads;
 pub mod target;
 pub mod traits;
 

@@ -1,4 +1,5 @@
-//! Items → [`AmvlBatch`]: images resized and normalised into `[batch, max_images, 3, H, W]`
+//! Items → [`AmvlBatch`]: images resized and normalised into `[batch, images, 3, H, W]` (`images`
+//! = the most any item of the batch has, at most `max_images`)
 //! with an image mask, token sequences right-padded with masks.
 //!
 //! Sequences (ids from the tokenizer; `<x>` are special tokens):
@@ -244,11 +245,11 @@ impl AmvlBatcher {
         })
     }
 
-    /// Image tensor data for one item: `[max_images, 3, S, S]` values and the mask.
-    fn image_values(&self, item: &Item, out: &mut Vec<f32>, mask: &mut Vec<bool>) {
+    /// Image tensor data for one item: `[slots, 3, S, S]` values and the mask.
+    fn image_values(&self, item: &Item, slots: usize, out: &mut Vec<f32>, mask: &mut Vec<bool>) {
         let s = self.cfg.image_size as u32;
         let plane = (s * s) as usize;
-        for k in 0..self.cfg.max_images {
+        for k in 0..slots {
             match item.images.get(k) {
                 Some(img) => {
                     let resized;
@@ -286,11 +287,14 @@ impl AmvlBatcher {
             .map(|i| self.encode_item(i))
             .collect::<Result<Vec<_>, _>>()?;
         let b = items.len();
-        let (m, s) = (self.cfg.max_images, self.cfg.image_size);
+        // Image slots up to the batch's largest item only: a batch of one-image items carries no
+        // masked image tokens, however large `max_images` is.
+        let m = items.iter().map(|i| i.images.len()).max().unwrap_or(1).max(1);
+        let s = self.cfg.image_size;
         let mut pixels = Vec::with_capacity(b * m * 3 * s * s);
         let mut img_mask = Vec::with_capacity(b * m);
         for it in &items {
-            self.image_values(it, &mut pixels, &mut img_mask);
+            self.image_values(it, m, &mut pixels, &mut img_mask);
         }
         let pad = self.tok.pad_id();
         let padded = |seqs: Vec<&Vec<u32>>| -> (Tensor<2, Int>, Tensor<2, Bool>) {

@@ -19,6 +19,10 @@ pub trait ItemSource: Send + Sync {
     fn item(&self, i: usize) -> Result<Item, DataError>;
     /// A one-line description for logs ("suite test-ood seed 0, 10 tasks × 100").
     fn describe(&self) -> String;
+    /// How many images item `i` has; sources that know it without decoding images say so.
+    fn image_count(&self, i: usize) -> Result<usize, DataError> {
+        self.item(i).map(|item| item.images.len())
+    }
 }
 
 impl ItemSource for SuiteDataset {
@@ -33,6 +37,15 @@ impl ItemSource for SuiteDataset {
             )));
         }
         Ok(self.get(i))
+    }
+    fn image_count(&self, i: usize) -> Result<usize, DataError> {
+        if i >= SuiteDataset::len(self) {
+            return Err(DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                SuiteDataset::len(self)
+            )));
+        }
+        Ok(self.locate(i).0.image_count())
     }
     fn describe(&self) -> String {
         format!(
@@ -69,6 +82,9 @@ impl ItemSource for AnyDataset {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         self.inner().item(i)
+    }
+    fn image_count(&self, i: usize) -> Result<usize, DataError> {
+        self.inner().image_count(i)
     }
     fn describe(&self) -> String {
         self.inner().describe()

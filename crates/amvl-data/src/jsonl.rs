@@ -405,6 +405,11 @@ impl ItemSource for JsonlDataset {
     fn item(&self, i: usize) -> Result<Item, DataError> {
         self.get(i)
     }
+    fn image_count(&self, i: usize) -> Result<usize, DataError> {
+        self.records.get(i).map(|r| r.images.len()).ok_or_else(|| {
+            DataError::Invalid(format!("index {i} out of range ({} items)", self.records.len()))
+        })
+    }
     fn describe(&self) -> String {
         format!(
             "jsonl {} ({} items)",

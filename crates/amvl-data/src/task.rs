@@ -51,6 +51,19 @@ impl Task {
         }
     }
 
+    /// How many images every item of the task has (each task draws a fixed set).
+    pub fn image_count(self) -> usize {
+        match self {
+            Task::Counting
+            | Task::SpatialRelation
+            | Task::RelativeDepth
+            | Task::RelativeReflectance
+            | Task::ObjectLocalization => 1,
+            Task::IqTest | Task::MultiView | Task::VisualCorrespondence => 2,
+            Task::Jigsaw | Task::VisualSimilarity => 4,
+        }
+    }
+
     /// Parses a comma-separated list (`counting,jigsaw`); `all` or an empty string means every task.
     pub fn parse_list(s: &str) -> Result<Vec<Task>, DataError> {
         let s = s.trim();

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use amvl_core::special_tokens as sp;
 use amvl_data::{
-    AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, Split,
+    AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, ItemSource, Split,
     SuiteDataset, TargetMode, Task,
 };
 use burn::data::dataloader::batcher::Batcher;
@@ -183,6 +183,34 @@ fn batches_have_the_contracted_layout() {
         );
         assert_eq!(bools(b.answer_mask.clone())[k], vec![true, true]);
         assert_eq!(ints(b.target.clone())[k], vec![letter]);
+    }
+}
+
+#[test]
+fn image_slots_stop_at_the_batch_largest_item_and_task_image_counts_hold() {
+    let t = tokenizer();
+    let dev = Device::flex();
+    let ds = SuiteDataset::new(0, Split::Train, vec![Task::Counting, Task::MultiView], 2, 32);
+    let batcher = AmvlBatcher::new(cfg(), t);
+    // Items 0 and 2 are counting (one image), 1 and 3 multi_view (two).
+    let single = batcher.batch(vec![ds.get(0), ds.get(2)], &dev).unwrap();
+    assert_eq!(single.images.dims(), [2, 1, 3, 32, 32]);
+    assert_eq!(bools(single.image_mask), vec![vec![true], vec![true]]);
+    let mixed = batcher.batch(vec![ds.get(0), ds.get(1)], &dev).unwrap();
+    assert_eq!(mixed.images.dims(), [2, 2, 3, 32, 32]);
+    assert_eq!(bools(mixed.image_mask), vec![vec![true, false], vec![true, true]]);
+    // The cheap count the trainer buckets by is what rendering draws, in both settings.
+    for split in [Split::Train, Split::TestOod] {
+        let all = SuiteDataset::new(5, split, vec![], 6, 16);
+        for i in 0..all.len() {
+            let item = all.get(i);
+            assert_eq!(
+                ItemSource::image_count(&all, i).unwrap(),
+                item.images.len(),
+                "{}",
+                item.id
+            );
+        }
     }
 }
 

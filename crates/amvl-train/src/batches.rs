@@ -23,4 +23,8 @@ impl BatchSource for ItemBatches<'_> {
             .map_err(|e| e.to_string())?;
         self.batcher.batch(items, device).map_err(|e| e.to_string())
     }
+
+    fn image_count(&self, i: usize) -> Result<usize, String> {
+        self.items.image_count(i).map_err(|e| e.to_string())
+    }
 }

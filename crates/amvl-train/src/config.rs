@@ -27,6 +27,9 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Parts kept fixed: `vision` and/or `decoder`.
     pub freeze: Vec<String>,
+    /// Group each batch by the items' image count, so that one-image items are not padded to
+    /// the image tokens of the dataset's largest items (faster; every item still once an epoch).
+    pub bucket_by_images: bool,
 }
 
 impl Default for TrainConfig {
@@ -45,6 +48,7 @@ impl Default for TrainConfig {
             skip_nonfinite: false,
             seed: 0,
             freeze: Vec::new(),
+            bucket_by_images: true,
         }
     }
 }

@@ -28,6 +28,15 @@ pub fn mix_seed(parts: &[u64]) -> u64 {
     splitmix64(&mut state)
 }
 
+/// Fisher–Yates shuffle driven by splitmix64 from `seed`.
+pub(crate) fn shuffle<T>(values: &mut [T], seed: u64) {
+    let mut state = seed;
+    for i in (1..values.len()).rev() {
+        let j = (splitmix64(&mut state) % (i as u64 + 1)) as usize;
+        values.swap(i, j);
+    }
+}
+
 impl DataOrder {
     pub fn new(seed: u64, len: usize) -> Self {
         assert!(len > 0, "empty training set");
@@ -45,12 +54,8 @@ impl DataOrder {
         if self.epoch == epoch {
             return;
         }
-        let mut state = mix_seed(&[self.seed, epoch, 0xDA7A]);
         let mut perm: Vec<usize> = (0..self.len).collect();
-        for i in (1..self.len).rev() {
-            let j = (splitmix64(&mut state) % (i as u64 + 1)) as usize;
-            perm.swap(i, j);
-        }
+        shuffle(&mut perm, mix_seed(&[self.seed, epoch, 0xDA7A]));
         self.permutation = perm;
         self.epoch = epoch;
     }

@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod backends;
 pub mod batches;
 pub mod bench;
+pub mod bucketed_order;
 pub mod checkpoint;
 pub mod config;
 pub mod data_order;

@@ -12,6 +12,7 @@ use std::time::Instant;
 
 use crate::checkpoint::{CheckpointError, Checkpoints, TrainState};
 use crate::config::RunConfig;
+use crate::bucketed_order::BucketedOrder;
 use crate::data_order::{DataOrder, mix_seed};
 use crate::lr::learning_rate;
 use crate::metrics::{MetricsLog, StepRecord};
@@ -24,6 +25,35 @@ pub trait BatchSource {
     }
     /// The items at `indices` as one batch on `device`.
     fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, String>;
+    /// How many images item `i` has (cheap: no image is decoded where the source knows).
+    fn image_count(&self, i: usize) -> Result<usize, String>;
+}
+
+/// Which items each micro-batch holds.
+enum Order {
+    Plain(DataOrder),
+    Bucketed(BucketedOrder),
+}
+
+impl Order {
+    fn new(train: &crate::config::TrainConfig, data: &dyn BatchSource) -> Result<Self, TrainError> {
+        if !train.bucket_by_images {
+            return Ok(Self::Plain(DataOrder::new(train.seed, data.len())));
+        }
+        let keys = (0..data.len())
+            .map(|i| data.image_count(i))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(TrainError::Data)?;
+        Ok(Self::Bucketed(BucketedOrder::new(train.seed, keys, train.batch_size)))
+    }
+
+    /// Dataset indices of global micro-batch `number` (of `batch_size` items).
+    fn micro_batch(&mut self, number: u64, batch_size: usize) -> Vec<usize> {
+        match self {
+            Self::Plain(order) => order.indices(number * batch_size as u64, batch_size),
+            Self::Bucketed(order) => order.batch(number),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,7 +192,7 @@ pub fn train(
     let loss = AmvlLoss::new(config.loss.clone());
     let train = &config.train;
     let samples_per_step = (train.batch_size * train.grad_accum) as u64;
-    let mut order = DataOrder::new(train.seed, data.len());
+    let mut order = Order::new(train, data)?;
     let mut last_checkpoint = checkpoints
         .latest()
         .map(|p| p.display().to_string())
@@ -180,8 +210,8 @@ pub fn train(
         let mut finite = true;
         let (mut beta, mut gamma) = (0.0, 0.0);
         for micro in 0..train.grad_accum {
-            let start = (step * train.grad_accum as u64 + micro as u64) * train.batch_size as u64;
-            let indices = order.indices(start, train.batch_size);
+            let number = step * train.grad_accum as u64 + micro as u64;
+            let indices = order.micro_batch(number, train.batch_size);
             let batch = data.batch(&indices, device).map_err(TrainError::Data)?;
             let noise = latent_shape.map(|[slots, d]| {
                 let seed = mix_seed(&[train.seed, step, micro as u64, 0x57E9]);
