@@ -78,6 +78,7 @@ fn main() {
             temperature: 0.0,
             answer_start: 8,
             eos: 2,
+            answer_marker: None,
         },
     );
     println!("generated (untrained) ids: {:?}", answer.tokens);

@@ -90,6 +90,7 @@ fn generation_with_the_cache_matches_teacher_forcing() {
         temperature: 0.0,
         answer_start: 8,
         eos: 2,
+        answer_marker: None,
     };
     let generation = model.generate(&batch, &options);
     // Re-score the generated tokens with one full teacher-forced pass: each must be the argmax.
@@ -123,4 +124,35 @@ fn generation_with_the_cache_matches_teacher_forcing() {
             assert_eq!(argmax[j] as u32, t, "sample {i}, token {j}");
         }
     }
+}
+
+#[test]
+fn generation_stops_one_token_after_the_answer_marker() {
+    let device = device();
+    device.seed(35);
+    let model = tiny_config().init(&device);
+    let batch = synthetic_batch(&device, 6);
+    let free = GenerateOptions::greedy(LatentChoice::PriorMean, 6, 8, u32::MAX);
+    let unmarked = model.generate(&batch, &free);
+    assert!(unmarked.answer_logits.iter().all(Option::is_none));
+    // Any token sample 0 generated early serves as the marker (as `<answer>` would).
+    let marker = unmarked.tokens[0][1];
+    let marked = model.generate(&batch, &GenerateOptions { answer_marker: Some(marker), ..free });
+    let answers = marked.answer_tokens(Some(marker));
+    for (i, (full, cut)) in unmarked.tokens.iter().zip(&marked.tokens).enumerate() {
+        match full.iter().position(|&t| t == marker) {
+            Some(at) if at + 1 < full.len() => {
+                assert_eq!(cut, &full[..at + 2].to_vec(), "sample {i} stops right after the token following the marker");
+                assert_eq!(answers[i], Some(full[at + 1]));
+                let row = marked.answer_logits[i].as_ref().expect("logits after the marker");
+                let best = (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
+                assert_eq!(best as u32, full[at + 1], "sample {i}: the kept logits are the answer token's");
+            }
+            _ => {
+                assert_eq!(cut, full, "sample {i} never reaches the marker: generation unchanged");
+                assert!(marked.answer_logits[i].is_none());
+            }
+        }
+    }
+    assert_eq!(marked.answer_tokens(None)[0], unmarked.tokens[0].first().copied());
 }

@@ -1,10 +1,10 @@
 //! `cargo xtask generate`: answer one question about one or more images with a trained run.
 
 use amvl::core::parse_device;
-use amvl::model::{GenerateOptions, LatentChoice};
+use amvl::model::LatentChoice;
 use amvl_data::{Item, LETTERS};
 use amvl_train::run::load_run;
-use amvl_train::session::batcher;
+use amvl_train::session::{batcher, generate_options};
 use anyhow::{anyhow, bail};
 use std::path::PathBuf;
 
@@ -54,19 +54,24 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let batcher = batcher(&config, tok.clone());
     let batch = batcher.batch(vec![item], &device)?;
     let latent = if args.tau > 0.0 { LatentChoice::PriorSample { tau: args.tau } } else { LatentChoice::PriorMean };
-    let generation = model.generate(
-        &batch,
-        &GenerateOptions { latent, max_new_tokens: 4, temperature: 0.0, answer_start: tok.answer_id(), eos: tok.eos_id() },
-    );
+    let options = generate_options(&config, &tok, latent);
+    let generation = model.generate(&batch, &options);
     let text = tok.decode(&generation.tokens[0], true)?;
     let letter_ids = tok.letter_ids(args.options.len());
-    let chosen = generation.tokens[0].first().and_then(|t| letter_ids.iter().position(|l| l == t));
+    let answer = generation.answer_tokens(options.answer_marker)[0];
+    let chosen = answer.and_then(|t| letter_ids.iter().position(|&l| l == t));
+    if options.answer_marker.is_some() {
+        println!("reasoning: {text}");
+    }
     match chosen {
         Some(i) => println!("({}) {}", LETTERS[i], args.options[i]),
         None => println!("the model answered {text:?}, which is not an option letter"),
     }
     if args.verbose {
-        let row: Vec<f32> = generation.first_logits.clone().into_data().try_into_vec_as::<f32>()?;
+        let row: Vec<f32> = match generation.answer_logits[0].clone() {
+            Some(row) if options.answer_marker.is_some() => row,
+            _ => generation.first_logits.clone().into_data().try_into_vec_as::<f32>()?,
+        };
         let scores: Vec<String> = letter_ids
             .iter()
             .zip(LETTERS)

@@ -7,6 +7,8 @@
 //! - answer_input: `<answer> L`, answer_target: `L <eos>`, where `L` is the answer letter token;
 //!   with `rationale_after_answer`, `<answer> L <rationale> r…` and `L <rationale> r… <eos>`: the
 //!   letter is still the first token generated, the explanation after it supervises every token;
+//!   with `rationale_before_answer`, `<rationale> r… <answer> L` and `r… <answer> L <eos>`: the
+//!   reasoning chain is decoded first and the letter follows `<answer>`;
 //! - target (what the posterior sees): mode `answer` → `L`; mode `rationale_answer` →
 //!   `<rationale> rationale… <answer> L`.
 //!
@@ -48,6 +50,10 @@ pub struct BatcherConfig {
     /// Also decode the item's rationale after the answer letter (an auxiliary, dense target).
     #[serde(default)]
     pub rationale_after_answer: bool,
+    /// Decode the rationale first and the letter after it (`<rationale> r… <answer> L`): y is the
+    /// reasoning chain with its answer, and generation starts from `<rationale>`.
+    #[serde(default)]
+    pub rationale_before_answer: bool,
     /// Cut over-long sequences instead of failing (the rationale is cut first, the answer kept).
     pub truncate: bool,
 }
@@ -64,7 +70,20 @@ impl Default for BatcherConfig {
             max_answer_len: 4,
             target_mode: TargetMode::Answer,
             rationale_after_answer: false,
+            rationale_before_answer: false,
             truncate: false,
+        }
+    }
+}
+
+impl BatcherConfig {
+    /// The first decoder input after the latent block: `<rationale>` when the rationale is
+    /// decoded before the letter, else `<answer>`.
+    pub fn answer_start(&self, tokenizer: &AmvlTokenizer) -> u32 {
+        if self.rationale_before_answer {
+            tokenizer.rationale_id()
+        } else {
+            tokenizer.answer_id()
         }
     }
 }
@@ -170,7 +189,33 @@ impl AmvlBatcher {
         let mut answer_input = vec![t.answer_id()];
         answer_input.extend(&letter);
         let mut answer_target = letter.clone();
+        if self.cfg.rationale_before_answer && !letter.is_empty() {
+            // `<rationale> r… <answer> L` → `r… <answer> L <eos>`; with `truncate` the rationale is
+            // cut, never `<answer> L`. An item without a rationale decodes an empty one.
+            let mut rationale = match &item.rationale {
+                Some(r) => t.encode(r)?,
+                None => Vec::new(),
+            };
+            let room = self.cfg.max_answer_len.saturating_sub(1 + answer_input.len());
+            if rationale.len() > room {
+                if !self.cfg.truncate {
+                    return Err(DataError::TooLong {
+                        item: item.id.clone(),
+                        what: "rationale with answer",
+                        len: 1 + rationale.len() + answer_input.len(),
+                        max: self.cfg.max_answer_len,
+                    });
+                }
+                rationale.truncate(room);
+            }
+            let mut chain = vec![t.rationale_id()];
+            chain.extend(&rationale);
+            chain.extend(&answer_input);
+            answer_target = chain[1..].to_vec();
+            answer_input = chain;
+        }
         if self.cfg.rationale_after_answer
+            && !self.cfg.rationale_before_answer
             && !letter.is_empty()
             && let Some(rationale) = &item.rationale
         {

@@ -395,3 +395,47 @@ fn the_rationale_can_follow_the_answer_letter() {
     let plain = AmvlBatcher::new(cfg(), t.clone()).encode_item(&item).unwrap();
     assert_eq!(plain.answer_input, vec![t.answer_id(), letter]);
 }
+
+#[test]
+fn the_rationale_can_come_before_the_answer_letter() {
+    let t = tokenizer();
+    let item = SuiteDataset::new(0, Split::Train, vec![Task::SpatialRelation], 1, 32).get(0);
+    let rationale = t.encode(item.rationale.as_deref().unwrap()).unwrap();
+    let letter = t.letter_ids(amvl_data::MAX_OPTIONS)[item.answer.unwrap()];
+    let config = |max_answer_len, truncate| BatcherConfig {
+        rationale_before_answer: true,
+        max_answer_len,
+        truncate,
+        ..cfg()
+    };
+    let with = |max_answer_len, truncate, item: &Item| {
+        AmvlBatcher::new(config(max_answer_len, truncate), t.clone()).encode_item(item)
+    };
+    let e = with(64, false, &item).unwrap();
+    let mut input = vec![t.rationale_id()];
+    input.extend(&rationale);
+    input.extend([t.answer_id(), letter]);
+    assert_eq!(e.answer_input, input);
+    let mut target = rationale.clone();
+    target.extend([t.answer_id(), letter, t.eos_id()]);
+    assert_eq!(e.answer_target, target, "each input predicts the next token of the chain");
+    assert!(e.answer_mask.iter().all(|&m| m));
+    assert_eq!(config(64, false).answer_start(&t), t.rationale_id());
+    assert_eq!(cfg().answer_start(&t), t.answer_id());
+
+    // Cut to fit: the rationale loses its tail, `<answer> L <eos>` stays.
+    let cut = with(7, true, &item).unwrap();
+    assert_eq!(cut.answer_input, [&[t.rationale_id()][..], &rationale[..4], &[t.answer_id(), letter]].concat());
+    assert_eq!(cut.answer_target, [&rationale[..4], &[t.answer_id(), letter, t.eos_id()][..]].concat());
+    match with(7, false, &item) {
+        Err(DataError::TooLong { item: id, what, max, .. }) => {
+            assert_eq!((id.as_str(), what, max), (item.id.as_str(), "rationale with answer", 7));
+        }
+        other => panic!("expected TooLong, got {other:?}"),
+    }
+    // No rationale: an empty chain, so generation still starts from `<rationale>`.
+    let bare = Item { rationale: None, ..item.clone() };
+    let e = with(64, false, &bare).unwrap();
+    assert_eq!(e.answer_input, vec![t.rationale_id(), t.answer_id(), letter]);
+    assert_eq!(e.answer_target, vec![t.answer_id(), letter, t.eos_id()]);
+}

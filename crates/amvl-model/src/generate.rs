@@ -29,9 +29,28 @@ pub struct GenerateOptions {
     pub max_new_tokens: usize,
     /// 0 = greedy; otherwise sample from softmax(logits / temperature).
     pub temperature: f64,
-    /// Id of `<answer>`, the first decoder input after the latent block.
+    /// The first decoder input after the latent block: `<answer>`, or `<rationale>` for a
+    /// model that reasons in words first.
     pub answer_start: u32,
     pub eos: u32,
+    /// When set (the id of `<answer>` for a rationale-first model), a sample stops one token
+    /// after generating this marker, and that token's logits are kept in
+    /// [`Generation::answer_logits`].
+    pub answer_marker: Option<u32>,
+}
+
+impl GenerateOptions {
+    /// Greedy decoding of `max_new_tokens` after `<answer>` (`answer_start`), no marker.
+    pub fn greedy(latent: LatentChoice, max_new_tokens: usize, answer_start: u32, eos: u32) -> Self {
+        Self {
+            latent,
+            max_new_tokens,
+            temperature: 0.0,
+            answer_start,
+            eos,
+            answer_marker: None,
+        }
+    }
 }
 
 /// Generated answers and the latents that produced them.
@@ -45,6 +64,22 @@ pub struct Generation {
     pub prior: Option<DiagGaussian>,
     /// [batch, vocab]: logits of the first generated token.
     pub first_logits: Tensor<2>,
+    /// With [`GenerateOptions::answer_marker`]: per sample, the logits of the token generated
+    /// right after the marker (`None` where the marker never came).
+    pub answer_logits: Vec<Option<Vec<f32>>>,
+}
+
+impl Generation {
+    /// Per sample, the token after the first `marker` (or the first token, without a marker).
+    pub fn answer_tokens(&self, marker: Option<u32>) -> Vec<Option<u32>> {
+        self.tokens
+            .iter()
+            .map(|t| match marker {
+                None => t.first().copied(),
+                Some(m) => t.iter().position(|&id| id == m).and_then(|i| t.get(i + 1).copied()),
+            })
+            .collect()
+    }
 }
 
 impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
@@ -117,11 +152,16 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let mut tokens = vec![Vec::new(); b];
         let mut done = vec![false; b];
         let mut first_logits = None;
+        let vocab = self.decoder.vocab_size();
+        let mut answer_logits: Vec<Option<Vec<f32>>> = vec![None; b];
+        let mut after_marker = vec![false; b];
         for _ in 0..options.max_new_tokens {
-            let logits = self.decoder.logits(last).reshape([b, self.decoder.vocab_size()]);
+            let logits = self.decoder.logits(last).reshape([b, vocab]);
             if first_logits.is_none() {
                 first_logits = Some(logits.clone());
             }
+            let rows: Option<Vec<f32>> = (options.answer_marker.is_some() && after_marker.iter().any(|&a| a))
+                .then(|| logits.clone().into_data().try_into_vec_as::<f32>().expect("logits"));
             let next = pick(logits, options.temperature);
             let ids: Vec<i64> = next
                 .to_data()
@@ -131,10 +171,17 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
                 if done[i] {
                     continue;
                 }
-                if id as u32 == options.eos {
+                if after_marker[i] {
+                    if let Some(rows) = &rows {
+                        answer_logits[i] = Some(rows[i * vocab..(i + 1) * vocab].to_vec());
+                    }
+                    tokens[i].push(id as u32);
+                    done[i] = true;
+                } else if id as u32 == options.eos {
                     done[i] = true;
                 } else {
                     tokens[i].push(id as u32);
+                    after_marker[i] = options.answer_marker == Some(id as u32);
                 }
             }
             if done.iter().all(|&d| d) {
@@ -152,6 +199,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
             prior,
             first_logits: first_logits
                 .unwrap_or_else(|| Tensor::zeros([b, self.decoder.vocab_size()], &device)),
+            answer_logits,
         }
     }
 }

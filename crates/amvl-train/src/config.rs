@@ -73,6 +73,10 @@ pub struct DataConfig {
     /// (`<answer> L <rationale> r… <eos>`): dense supervision of what the images show. The letter
     /// stays the first generated token, so evaluation is unchanged. Needs `max_answer_len` room.
     pub rationale_after_answer: bool,
+    /// Decode the item's rationale first and the letter after it (`<rationale> r… <answer> L`):
+    /// y is the reasoning chain with its answer, every token of it supervised; evaluation
+    /// generates the chain and scores the letter after `<answer>`. Needs `max_answer_len` room.
+    pub rationale_before_answer: bool,
     /// Truncate over-long sequences instead of refusing them.
     pub truncate: bool,
     /// Skip (and count) items of a user dataset whose images are missing or undecodable.
@@ -91,6 +95,7 @@ impl Default for DataConfig {
             max_target_len: 48,
             max_answer_len: 4,
             rationale_after_answer: false,
+            rationale_before_answer: false,
             truncate: false,
             skip_bad: false,
         }
@@ -146,6 +151,9 @@ impl RunConfig {
         }
         if let Some(part) = self.train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
             return Err(format!("train.freeze: unknown part `{part}`; expected vision and/or decoder"));
+        }
+        if self.data.rationale_after_answer && self.data.rationale_before_answer {
+            return Err("data.rationale_after_answer and data.rationale_before_answer exclude each other".into());
         }
         if self.data.max_images == 0 {
             return Err("data.max_images must be at least 1".into());

@@ -125,10 +125,30 @@ pub fn batcher_config(config: &RunConfig) -> BatcherConfig {
         max_answer_len: config.data.max_answer_len,
         target_mode: config.model.target,
         rationale_after_answer: config.data.rationale_after_answer,
+        rationale_before_answer: config.data.rationale_before_answer,
         truncate: config.data.truncate,
     }
 }
 
 pub fn batcher(config: &RunConfig, tokenizer: AmvlTokenizer) -> AmvlBatcher {
     AmvlBatcher::new(batcher_config(config), Arc::new(tokenizer))
+}
+
+/// How a run's model answers (as the evaluator does): greedy from `<answer>` for two tokens, or,
+/// when the run decodes its rationale first, from `<rationale>` until one token after `<answer>`.
+pub fn generate_options(config: &RunConfig, tokenizer: &AmvlTokenizer, latent: amvl_model::LatentChoice) -> amvl_model::GenerateOptions {
+    answering(&batcher_config(config), tokenizer, latent)
+}
+
+/// [`generate_options`] from the batcher's settings.
+pub fn answering(batcher: &BatcherConfig, tokenizer: &AmvlTokenizer, latent: amvl_model::LatentChoice) -> amvl_model::GenerateOptions {
+    let start = batcher.answer_start(tokenizer);
+    if batcher.rationale_before_answer {
+        amvl_model::GenerateOptions {
+            answer_marker: Some(tokenizer.answer_id()),
+            ..amvl_model::GenerateOptions::greedy(latent, batcher.max_answer_len + 1, start, tokenizer.eos_id())
+        }
+    } else {
+        amvl_model::GenerateOptions::greedy(latent, 2, start, tokenizer.eos_id())
+    }
 }

@@ -103,3 +103,31 @@ fn interrupted_and_resumed_run_ends_with_the_same_weights() {
     let steps: Vec<u64> = MetricsLog::read(&resumed).unwrap().iter().map(|r| r.step).collect();
     assert_eq!(steps, vec![2, 3, 4, 6]);
 }
+
+#[test]
+fn a_rationale_first_run_trains_and_is_scored_after_its_answer_marker() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("chain");
+    let device = Device::flex();
+    let mut req = request(&out, false, None);
+    req.config.data.rationale_before_answer = true;
+    req.config.data.max_answer_len = 64;
+    req.config.data.truncate = true;
+    let (outcome, config, tok) = run_training(&req, &device, &mut Quiet).unwrap();
+    assert_eq!(outcome.state.step, 6);
+    let (_, _, model) = load_run(&out, &device).unwrap();
+    let options = amvl_train::session::generate_options(&config, &tok, amvl_model::LatentChoice::PriorMean);
+    assert_eq!((options.answer_start, options.answer_marker), (tok.rationale_id(), Some(tok.answer_id())));
+    assert_eq!(options.max_new_tokens, 65);
+    let eval = EvalOptions { taus: vec![], batch_size: 4, controls: false, seed: 0 };
+    let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &["test-id".into()], &eval, &device).unwrap();
+    for task in &report.tasks {
+        assert_eq!(task.scorable, 4);
+        assert!((0.0..=1.0).contains(&task.accuracy["prior_mean"]));
+    }
+
+    let mut both = config.clone();
+    both.data.rationale_after_answer = true;
+    assert!(both.validate().unwrap_err().contains("exclude each other"));
+}

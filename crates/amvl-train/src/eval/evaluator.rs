@@ -1,6 +1,6 @@
 use amvl_core::AmvlBatch;
 use amvl_data::{AmvlBatcher, Item, ItemSource};
-use amvl_model::{AmvlModel, GenerateOptions, LatentChoice};
+use amvl_model::{AmvlModel, LatentChoice};
 use burn::prelude::*;
 use std::collections::BTreeMap;
 
@@ -88,13 +88,8 @@ pub fn evaluate(
 ) -> Result<EvalReport, String> {
     let tokenizer = batcher.tokenizer();
     let letter_ids: Vec<u32> = tokenizer.letter_ids(amvl_data::MAX_OPTIONS).to_vec();
-    let generate = |latent| GenerateOptions {
-        latent,
-        max_new_tokens: 2,
-        temperature: 0.0,
-        answer_start: tokenizer.answer_id(),
-        eos: tokenizer.eos_id(),
-    };
+    // A rationale-first model reasons in words, then answers after `<answer>`.
+    let generate = |latent| crate::session::answering(batcher.config(), tokenizer, latent);
     let embedding_norm = {
         let table = model.decoder.embed_tokens.weight.val();
         table.powi_scalar(2).sum_dim(1).sqrt().mean().into_scalar::<f32>() as f64
@@ -146,18 +141,26 @@ pub fn evaluate(
                 (Condition::Swapped, Some((p, _))) => LatentChoice::Given(swapped(p.mean.clone())),
                 (Condition::Removed, Some(_)) => LatentChoice::Removed,
             };
-            let generation = model.generate_with_prefix(&prefix, &batch, &generate(choice));
+            let generate = generate(choice);
+            let generation = model.generate_with_prefix(&prefix, &batch, &generate);
+            let answers = generation.answer_tokens(generate.answer_marker);
             let first_logits: Vec<f32> = generation.first_logits.into_data().try_into_vec_as::<f32>().expect("logits");
             let vocab = first_logits.len() / chunk.len();
             for (i, item) in chunk.iter().enumerate() {
                 let Some(answer) = item.answer else { continue };
                 let acc = tasks.entry(item.task.clone()).or_default();
-                let generated = generation.tokens[i].first().copied();
-                let right = generated == Some(letter_ids[answer]);
+                let right = answers[i] == Some(letter_ids[answer]);
                 *acc.correct.entry(condition.label()).or_default() += right as usize;
-                let row = &first_logits[i * vocab..(i + 1) * vocab];
-                let scores: Vec<f32> = letter_ids[..item.options.len()].iter().map(|&id| row[id as usize]).collect();
-                *acc.likelihood_correct.entry(condition.label()).or_default() += (argmax(&scores) == answer) as usize;
+                // The letter's distribution: at the first token, or after `<answer>` for a
+                // rationale-first model (no `<answer>` generated: not scored as right).
+                let row = match generate.answer_marker {
+                    None => Some(&first_logits[i * vocab..(i + 1) * vocab]),
+                    Some(_) => generation.answer_logits[i].as_deref(),
+                };
+                if let Some(row) = row {
+                    let scores: Vec<f32> = letter_ids[..item.options.len()].iter().map(|&id| row[id as usize]).collect();
+                    *acc.likelihood_correct.entry(condition.label()).or_default() += (argmax(&scores) == answer) as usize;
+                }
             }
         }
         for item in &chunk {
