@@ -177,6 +177,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
                     }
                     tokens[i].push(id as u32);
                     done[i] = true;
+                    after_marker[i] = false;
                 } else if id as u32 == options.eos {
                     done[i] = true;
                 } else {

@@ -18,6 +18,8 @@ pub struct TrainConfig {
     pub lr_warmup_steps: u64,
     pub min_lr_ratio: f64,
     pub weight_decay: f64,
+    /// AdamW's ε in `m / (√v + ε)` (Burn's default 1e-5; PyTorch's is 1e-8).
+    pub adam_epsilon: f64,
     /// Global gradient-norm clip (0 = off).
     pub grad_clip: f64,
     pub log_every: u64,
@@ -42,6 +44,7 @@ impl Default for TrainConfig {
             lr_warmup_steps: 30,
             min_lr_ratio: 0.1,
             weight_decay: 0.01,
+            adam_epsilon: 1e-5,
             grad_clip: 1.0,
             log_every: 10,
             checkpoint_every: 100,
@@ -148,6 +151,9 @@ impl RunConfig {
         }
         if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
             return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));
+        }
+        if !(self.train.adam_epsilon > 0.0 && self.train.adam_epsilon.is_finite()) {
+            return Err(format!("train.adam_epsilon must be positive, got {}", self.train.adam_epsilon));
         }
         if let Some(part) = self.train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
             return Err(format!("train.freeze: unknown part `{part}`; expected vision and/or decoder"));

@@ -123,6 +123,7 @@ pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
         .then(|| GradientClippingConfig::Norm(config.train.grad_clip as f32));
     AdamWConfig::new()
         .with_weight_decay(config.train.weight_decay as f32)
+        .with_epsilon(config.train.adam_epsilon as f32)
         .with_grad_clipping(clip)
         .init()
 }
