@@ -229,6 +229,7 @@ class Amvl(nn.Module):
         m = spec["model"]
         dec, vis, lat = m["decoder"], m["vision"], m["latent"]
         assert not m.get("image_slot_embeddings"), "the reference has no image-slot embeddings"
+        assert not m.get("center_image_tokens"), "the reference does not centre image tokens"
         d = dec["hidden_size"]
         self.vision = Vision(vis)
         hidden = m["projector_hidden"] or d

@@ -51,6 +51,7 @@ fn main() {
             linear_1: LinearConfig::new(48, d_model).init(&device),
             linear_2: LinearConfig::new(d_model, d_model).init(&device),
             image_slots: None,
+            center_tokens: None,
         },
         decoder: stock.decoder,
         latent: stock.latent,

@@ -22,6 +22,11 @@ pub struct ModelConfig {
     /// Learned image-slot embeddings added to the projected image tokens (one per image slot;
     /// 0 = none). When set, it must be at least `data.max_images`.
     pub image_slot_embeddings: usize,
+    /// Subtract each image's mean vision feature from its tokens before the projector. A tower
+    /// trained from scratch otherwise collapses its tokens onto one shared direction early on
+    /// (99.8% of the output energy, README "Where the plateau is") and the decoder learns to
+    /// ignore the images.
+    pub center_image_tokens: bool,
     pub target: TargetMode,
 }
 
@@ -58,7 +63,8 @@ impl ModelConfig {
                 self.image_slot_embeddings,
                 self.vision.output_tokens_per_image(),
                 device,
-            ),
+            )
+            .with_centered_tokens(self.center_image_tokens.then(|| self.vision.output_tokens_per_image())),
             decoder: self.decoder.init(device),
             latent,
         }

@@ -11,6 +11,10 @@ pub struct Projector {
     pub linear_2: Linear,
     /// Present when `model.image_slot_embeddings > 0`.
     pub image_slots: Option<ImageSlots>,
+    /// Subtract each image's mean vision feature from its tokens before projecting
+    /// (`model.center_image_tokens`).
+    #[module(skip)]
+    pub center_tokens: Option<usize>,
 }
 
 /// One learned vector per image slot, added to every projected token of that image, so the
@@ -81,15 +85,37 @@ impl Projector {
             linear_2: LinearConfig::new(hidden, d_model).init(device),
             image_slots: (image_slots > 0)
                 .then(|| ImageSlots::new(image_slots, d_model, tokens_per_image, device)),
+            center_tokens: None,
         }
+    }
+
+    /// Centre each image's `tokens_per_image` vision features on their mean before projecting:
+    /// what is shared by every token of an image (a direction a tower trained from scratch can
+    /// collapse into, drowning what varies across the image) never reaches the decoder.
+    pub fn with_centered_tokens(mut self, tokens_per_image: Option<usize>) -> Self {
+        self.center_tokens = tokens_per_image;
+        self
     }
 
     /// [batch, images·tokens, d_vision] → [batch, images·tokens, d_model]
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let x = match self.center_tokens {
+            Some(per) => center_per_image(x, per),
+            None => x,
+        };
         let x = self.linear_2.forward(gelu(self.linear_1.forward(x)));
         match &self.image_slots {
             Some(slots) => slots.forward(x),
             None => x,
         }
     }
+}
+
+/// [batch, images·per, d] → the same with each image's mean over its `per` tokens subtracted.
+fn center_per_image(x: Tensor<3>, per: usize) -> Tensor<3> {
+    let [batch, len, d] = x.dims();
+    assert!(per > 0 && len.is_multiple_of(per), "{len} image tokens are not whole images of {per}");
+    let images = x.reshape([batch * len / per, per, d]);
+    let mean = images.clone().mean_dim(1);
+    (images - mean).reshape([batch, len, d])
 }

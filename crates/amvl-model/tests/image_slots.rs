@@ -42,6 +42,7 @@ fn slot_k_is_added_to_every_token_of_image_k() {
         linear_1: with.linear_1.clone(),
         linear_2: with.linear_2.clone(),
         image_slots: None,
+        center_tokens: None,
     };
     // Two items of three images (fewer images than slots is fine).
     let x: Tensor<3> = Tensor::random([2, 3 * per, d_vision], Distribution::Uniform(-1.0, 1.0), &device);
@@ -96,4 +97,27 @@ fn merged_vision_tokens_reach_the_projector() {
     let (tokens, real) = model.image_tokens(images, mask);
     assert_eq!(tokens.dims(), [2, 8, 64]);
     assert_eq!(real.dims(), [2, 8]);
+}
+
+#[test]
+fn centred_tokens_ignore_what_an_image_shares_and_keep_what_varies() {
+    let device = Device::flex();
+    device.seed(9);
+    let (d_vision, per) = (6, 3);
+    let plain = Projector::new(d_vision, 8, 5, 0, per, &device);
+    let centred = plain.clone().with_centered_tokens(Some(per));
+    let x: Tensor<3> = Tensor::random([2, 2 * per, d_vision], Distribution::Uniform(-1.0, 1.0), &device);
+    // A different constant vector added to every token of each image changes nothing centred…
+    let shift: Tensor<3> = Tensor::<3>::random([4, 1, d_vision], Distribution::Uniform(-5.0, 5.0), &device)
+        .expand([4, per, d_vision])
+        .reshape([2, 2 * per, d_vision]);
+    let moved = x.clone() + shift;
+    let err: f32 = (centred.forward(x.clone()) - centred.forward(moved.clone())).abs().max().into_scalar::<f32>();
+    assert!(err < 1e-4, "centred output moved by {err}");
+    let plain_moved: f32 = (plain.forward(x.clone()) - plain.forward(moved)).abs().max().into_scalar::<f32>();
+    assert!(plain_moved > 1e-2, "the shift must matter without centring ({plain_moved})");
+    // …and equals the plain projector applied to x minus each image's token mean.
+    let means = x.clone().reshape([4, per, d_vision]).mean_dim(1).expand([4, per, d_vision]).reshape([2, 2 * per, d_vision]);
+    let err: f32 = (centred.forward(x.clone()) - plain.forward(x - means)).abs().max().into_scalar::<f32>();
+    assert!(err < 1e-5, "{err}");
 }
