@@ -25,26 +25,24 @@ pub trait ItemSource: Send + Sync {
     }
 }
 
+/// An error naming `i` unless it indexes an item of `suite`.
+fn in_range(suite: &SuiteDataset, i: usize) -> Result<(), DataError> {
+    if i >= suite.len() {
+        return Err(DataError::Invalid(format!("index {i} out of range ({} items)", suite.len())));
+    }
+    Ok(())
+}
+
 impl ItemSource for SuiteDataset {
     fn len(&self) -> usize {
         SuiteDataset::len(self)
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
-        if i >= SuiteDataset::len(self) {
-            return Err(DataError::Invalid(format!(
-                "index {i} out of range ({} items)",
-                SuiteDataset::len(self)
-            )));
-        }
+        in_range(self, i)?;
         Ok(self.get(i))
     }
     fn image_count(&self, i: usize) -> Result<usize, DataError> {
-        if i >= SuiteDataset::len(self) {
-            return Err(DataError::Invalid(format!(
-                "index {i} out of range ({} items)",
-                SuiteDataset::len(self)
-            )));
-        }
+        in_range(self, i)?;
         Ok(self.locate(i).0.image_count())
     }
     fn describe(&self) -> String {

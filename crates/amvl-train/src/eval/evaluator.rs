@@ -1,4 +1,4 @@
-use amvl_core::AmvlBatch;
+use amvl_core::{AmvlBatch, LanguageModel};
 use amvl_data::{AmvlBatcher, Item, ItemSource};
 use amvl_model::{AmvlModel, LatentChoice};
 use burn::prelude::*;
@@ -144,8 +144,12 @@ pub fn evaluate(
             let generate = generate(choice);
             let generation = model.generate_with_prefix(&prefix, &batch, &generate);
             let answers = generation.answer_tokens(generate.answer_marker);
-            let first_logits: Vec<f32> = generation.first_logits.into_data().try_into_vec_as::<f32>().expect("logits");
-            let vocab = first_logits.len() / chunk.len();
+            // Only a letter-first model reads its letter distribution off the first token.
+            let first_logits: Option<Vec<f32>> = generate
+                .answer_marker
+                .is_none()
+                .then(|| generation.first_logits.into_data().try_into_vec_as::<f32>().expect("logits"));
+            let vocab = model.decoder.vocab_size();
             for (i, item) in chunk.iter().enumerate() {
                 let Some(answer) = item.answer else { continue };
                 let acc = tasks.entry(item.task.clone()).or_default();
@@ -153,9 +157,9 @@ pub fn evaluate(
                 *acc.correct.entry(condition.label()).or_default() += right as usize;
                 // The letter's distribution: at the first token, or after `<answer>` for a
                 // rationale-first model (no `<answer>` generated: not scored as right).
-                let row = match generate.answer_marker {
-                    None => Some(&first_logits[i * vocab..(i + 1) * vocab]),
-                    Some(_) => generation.answer_logits[i].as_deref(),
+                let row = match &first_logits {
+                    Some(first) => Some(&first[i * vocab..(i + 1) * vocab]),
+                    None => generation.answer_logits[i].as_deref(),
                 };
                 if let Some(row) = row {
                     let scores: Vec<f32> = letter_ids[..item.options.len()].iter().map(|&id| row[id as usize]).collect();
