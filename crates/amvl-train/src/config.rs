@@ -29,6 +29,9 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Parts kept fixed: `vision` and/or `decoder`.
     pub freeze: Vec<String>,
+    /// The vision tower's learning rate as a multiple of the schedule's (1 = one rate for all;
+    /// AdamW's update is scale-free, so this is the only way to let the tower move faster).
+    pub vision_lr_scale: f64,
     /// Group each batch by the items' image count, so that one-image items are not padded to
     /// the image tokens of the dataset's largest items (faster; every item still once an epoch).
     pub bucket_by_images: bool,
@@ -51,6 +54,7 @@ impl Default for TrainConfig {
             skip_nonfinite: false,
             seed: 0,
             freeze: Vec::new(),
+            vision_lr_scale: 1.0,
             bucket_by_images: true,
         }
     }
@@ -151,6 +155,9 @@ impl RunConfig {
         }
         if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
             return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));
+        }
+        if !(self.train.vision_lr_scale >= 0.0 && self.train.vision_lr_scale.is_finite()) {
+            return Err(format!("train.vision_lr_scale must be a finite number ≥ 0, got {}", self.train.vision_lr_scale));
         }
         if !(self.train.adam_epsilon > 0.0 && self.train.adam_epsilon.is_finite()) {
             return Err(format!("train.adam_epsilon must be positive, got {}", self.train.adam_epsilon));

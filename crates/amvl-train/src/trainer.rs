@@ -207,6 +207,8 @@ pub fn train(
         let step = state.step;
         let lr = learning_rate(train, step);
         let mut accumulator = GradientsAccumulator::new();
+        let mut vision_accumulator = GradientsAccumulator::new();
+        let split_vision = train.vision_lr_scale != 1.0;
         let mut values = [0f32; 6];
         let mut finite = true;
         let (mut beta, mut gamma) = (0.0, 0.0);
@@ -250,7 +252,12 @@ pub fn train(
                 break;
             }
             let objective = terms.total / train.grad_accum as f32;
-            let grads = GradientsParams::from_grads(objective.backward(), &model);
+            let mut raw = objective.backward();
+            if split_vision {
+                let vision = GradientsParams::from_module(&mut raw, &model.vision);
+                vision_accumulator.accumulate(&model.vision, vision);
+            }
+            let grads = GradientsParams::from_grads(raw, &model);
             accumulator.accumulate(&model, grads);
         }
         if !finite {
@@ -268,6 +275,10 @@ pub fn train(
                 reverse: values[3],
                 last_checkpoint,
             });
+        }
+        if split_vision {
+            // Disjoint gradients: each call moves only the parameters it has gradients for.
+            model = optim.step(lr * train.vision_lr_scale, model, vision_accumulator.grads());
         }
         model = optim.step(lr, model, accumulator.grads());
         state.step += 1;

@@ -1,0 +1,78 @@
+//! `[train] vision_lr_scale`: the tower's step is the schedule's rate times the scale, the rest of
+//! the model's step is unchanged.
+mod common;
+
+use amvl_train::run::{TrainRequest, load_run, run_training};
+use amvl_train::session::DataSource;
+use amvl_train::{Progress, StepRecord, StopAt};
+use burn::prelude::*;
+use burn::store::ModuleSnapshot;
+use common::tiny_run_config;
+use std::collections::BTreeMap;
+
+struct Quiet;
+impl Progress for Quiet {
+    fn record(&mut self, _: &StepRecord, _: u64) {}
+    fn message(&mut self, _: &str) {}
+}
+
+/// Every parameter (name → f32 values) after one training step with the given scale.
+fn one_step(scale: f64, dir: &std::path::Path) -> BTreeMap<String, Vec<f32>> {
+    let mut config = tiny_run_config();
+    config.train.steps = 1;
+    config.train.lr_warmup_steps = 0;
+    config.train.vision_lr_scale = scale;
+    let out = dir.join(format!("scale-{scale}"));
+    let request = TrainRequest {
+        pretrained: Default::default(),
+        config,
+        data: DataSource::Suite,
+        out: out.clone(),
+        resume: false,
+        stop: StopAt(None),
+    };
+    let device = Device::flex();
+    run_training(&request, &device, &mut Quiet).unwrap();
+    let (_, _, model) = load_run(&out, &device).unwrap();
+    model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|tensor| {
+            let (name, _, _, _, bytes) = tensor.into_parts().unwrap();
+            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (name, values)
+        })
+        .collect()
+}
+
+#[test]
+fn the_tower_moves_by_the_scaled_rate_and_the_rest_as_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let frozen = one_step(0.0, dir.path());
+    let plain = one_step(1.0, dir.path());
+    let doubled = one_step(2.0, dir.path());
+    assert_eq!(frozen.len(), plain.len());
+    let (mut vision, mut moved) = (0, 0);
+    for (name, start) in &frozen {
+        let (a, b) = (&plain[name], &doubled[name]);
+        if !name.starts_with("vision.") {
+            // The first step's gradients do not depend on the scale: same update, bit for bit.
+            assert_eq!(start, a, "{name}: scale 0 vs 1");
+            assert_eq!(a, b, "{name}: scale 1 vs 2");
+            continue;
+        }
+        vision += 1;
+        // Scale 0 leaves the tower at its (seeded) initialisation, so `start` is θ₀ and the
+        // AdamW step lr·(m̂/(√v̂+ε) + λθ₀) is linear in lr: twice the rate, twice the step.
+        for ((&w0, &w1), &w2) in start.iter().zip(a).zip(b) {
+            let (d1, d2) = (w1 - w0, w2 - w0);
+            assert!((d2 - 2.0 * d1).abs() <= 1e-6 + 1e-3 * d1.abs(), "{name}: Δ₂ = {d2}, Δ₁ = {d1}");
+        }
+        moved += (start != a) as usize;
+    }
+    assert!(vision > 0 && moved == vision, "{moved} of {vision} vision tensors moved at scale 1");
+
+    let mut bad = tiny_run_config();
+    bad.train.vision_lr_scale = -1.0;
+    assert!(bad.validate().unwrap_err().contains("vision_lr_scale"));
+}
