@@ -203,12 +203,12 @@ pub fn train(
     let mut window_start = Instant::now();
     let run_start = Instant::now() - std::time::Duration::from_secs_f64(state.elapsed_seconds);
 
+    let split_vision = train.vision_lr_scale != 1.0;
     while state.step < train.steps {
         let step = state.step;
         let lr = learning_rate(train, step);
         let mut accumulator = GradientsAccumulator::new();
         let mut vision_accumulator = GradientsAccumulator::new();
-        let split_vision = train.vision_lr_scale != 1.0;
         let mut values = [0f32; 6];
         let mut finite = true;
         let (mut beta, mut gamma) = (0.0, 0.0);
