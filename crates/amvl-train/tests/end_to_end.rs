@@ -4,19 +4,12 @@ mod common;
 use amvl_train::eval::EvalOptions;
 use amvl_train::run::{MODEL_FILE, TrainRequest, load_run, run_eval, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::{Checkpoints, MetricsLog, Progress, StepRecord, StopAt};
+use amvl_train::{Checkpoints, MetricsLog, StopAt};
 use burn::prelude::*;
-use burn::store::ModuleSnapshot;
-use common::tiny_run_config;
+use common::{Quiet, parameters as weights, tiny_run_config};
 
 /// Burn seeds its random generator per process, so tests that train must not interleave.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-struct Quiet;
-impl Progress for Quiet {
-    fn record(&mut self, _: &StepRecord, _: u64) {}
-    fn message(&mut self, _: &str) {}
-}
 
 fn request(out: &std::path::Path, resume: bool, stop: Option<u64>) -> TrainRequest {
     TrainRequest {
@@ -27,22 +20,6 @@ fn request(out: &std::path::Path, resume: bool, stop: Option<u64>) -> TrainReque
         resume,
         stop: StopAt(stop),
     }
-}
-
-/// (name, raw bytes) of every parameter of the run's final model, sorted by name.
-fn weights(path: &std::path::Path) -> Vec<(String, Vec<u8>)> {
-    let device = Device::flex();
-    let (_, _, model) = load_run(path, &device).unwrap();
-    let mut out: Vec<(String, Vec<u8>)> = model
-        .collect(None, None, false)
-        .into_iter()
-        .map(|tensor| {
-            let (name, _, _, _, bytes) = tensor.into_parts().unwrap();
-            (name, bytes.to_vec())
-        })
-        .collect();
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 #[test]

@@ -10,17 +10,11 @@ use amvl_train::experiment::{
 };
 use amvl_train::run::{MODEL_FILE, TrainRequest, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::{Progress, StepRecord, StopAt};
+use amvl_train::{StepRecord, StopAt};
 use burn::prelude::*;
-use common::tiny_run_config;
+use common::{Quiet, tiny_run_config};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-struct Quiet;
-impl Progress for Quiet {
-    fn record(&mut self, _: &StepRecord, _: u64) {}
-    fn message(&mut self, _: &str) {}
-}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9

@@ -3,15 +3,10 @@ mod common;
 
 use amvl_train::run::{Pretrained, TrainRequest, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::{Progress, StepRecord, StopAt};
+use amvl_train::StopAt;
 use burn::prelude::*;
+use common::Quiet;
 use std::path::PathBuf;
-
-struct Quiet;
-impl Progress for Quiet {
-    fn record(&mut self, _: &StepRecord, _: u64) {}
-    fn message(&mut self, _: &str) {}
-}
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../amvl-hf/tests/fixtures").join(name)

@@ -2,19 +2,12 @@
 //! the model's step is unchanged.
 mod common;
 
-use amvl_train::run::{TrainRequest, load_run, run_training};
+use amvl_train::run::{TrainRequest, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::{Progress, StepRecord, StopAt};
+use amvl_train::StopAt;
 use burn::prelude::*;
-use burn::store::ModuleSnapshot;
-use common::tiny_run_config;
+use common::{Quiet, parameters, tiny_run_config};
 use std::collections::BTreeMap;
-
-struct Quiet;
-impl Progress for Quiet {
-    fn record(&mut self, _: &StepRecord, _: u64) {}
-    fn message(&mut self, _: &str) {}
-}
 
 /// Every parameter (name → f32 values) after one training step with the given scale.
 fn one_step(scale: f64, dir: &std::path::Path) -> BTreeMap<String, Vec<f32>> {
@@ -33,12 +26,9 @@ fn one_step(scale: f64, dir: &std::path::Path) -> BTreeMap<String, Vec<f32>> {
     };
     let device = Device::flex();
     run_training(&request, &device, &mut Quiet).unwrap();
-    let (_, _, model) = load_run(&out, &device).unwrap();
-    model
-        .collect(None, None, false)
+    parameters(&out)
         .into_iter()
-        .map(|tensor| {
-            let (name, _, _, _, bytes) = tensor.into_parts().unwrap();
+        .map(|(name, bytes)| {
             let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
             (name, values)
         })

@@ -1,7 +1,32 @@
 #![allow(dead_code)]
 
-use amvl_train::RunConfig;
-use std::path::PathBuf;
+use amvl_train::run::load_run;
+use amvl_train::{Progress, RunConfig, StepRecord};
+use burn::prelude::*;
+use burn::store::ModuleSnapshot;
+use std::path::{Path, PathBuf};
+
+/// A progress sink that prints nothing.
+pub struct Quiet;
+impl Progress for Quiet {
+    fn record(&mut self, _: &StepRecord, _: u64) {}
+    fn message(&mut self, _: &str) {}
+}
+
+/// (name, raw bytes) of every parameter of the run's final model, sorted by name.
+pub fn parameters(run: &Path) -> Vec<(String, Vec<u8>)> {
+    let (_, _, model) = load_run(run, &Device::flex()).unwrap();
+    let mut out: Vec<(String, Vec<u8>)> = model
+        .collect(None, None, false)
+        .into_iter()
+        .map(|tensor| {
+            let (name, _, _, _, bytes) = tensor.into_parts().unwrap();
+            (name, bytes.to_vec())
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
 
 /// configs/tiny.toml cut down to a few seconds: 2 tasks, batch 4, 6 steps.
 pub fn tiny_run_config() -> RunConfig {
