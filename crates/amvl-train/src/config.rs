@@ -13,6 +13,9 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Micro-batches accumulated per optimizer step.
     pub grad_accum: usize,
+    /// Run the `grad_accum` micro-batches of a step at the same time, one thread each (CPU:
+    /// each thread runs its ops alone instead of all ops being split over the cores).
+    pub parallel_micro_batches: bool,
     pub learning_rate: f64,
     /// Linear LR warm-up steps, then cosine decay to `learning_rate · min_lr_ratio`.
     pub lr_warmup_steps: u64,
@@ -20,6 +23,11 @@ pub struct TrainConfig {
     pub weight_decay: f64,
     /// AdamW's ε in `m / (√v + ε)` (Burn's default 1e-5; PyTorch's is 1e-8).
     pub adam_epsilon: f64,
+    /// AdamW's decay rate of the first moment m (0.9).
+    pub adam_beta1: f64,
+    /// AdamW's decay rate of the second moment v (0.999): how many steps of gradient history
+    /// (about 1 / (1 − β₂)) set the scale of each parameter's update.
+    pub adam_beta2: f64,
     /// Global gradient-norm clip (0 = off).
     pub grad_clip: f64,
     pub log_every: u64,
@@ -43,11 +51,14 @@ impl Default for TrainConfig {
             steps: 300,
             batch_size: 16,
             grad_accum: 1,
+            parallel_micro_batches: false,
             learning_rate: 1e-3,
             lr_warmup_steps: 30,
             min_lr_ratio: 0.1,
             weight_decay: 0.01,
             adam_epsilon: 1e-5,
+            adam_beta1: 0.9,
+            adam_beta2: 0.999,
             grad_clip: 1.0,
             log_every: 10,
             checkpoint_every: 100,
@@ -158,6 +169,11 @@ impl RunConfig {
         }
         if !(self.train.vision_lr_scale >= 0.0 && self.train.vision_lr_scale.is_finite()) {
             return Err(format!("train.vision_lr_scale must be a finite number ≥ 0, got {}", self.train.vision_lr_scale));
+        }
+        for (name, beta) in [("adam_beta1", self.train.adam_beta1), ("adam_beta2", self.train.adam_beta2)] {
+            if !(0.0..1.0).contains(&beta) {
+                return Err(format!("train.{name} must be in [0, 1), got {beta}"));
+            }
         }
         if !(self.train.adam_epsilon > 0.0 && self.train.adam_epsilon.is_finite()) {
             return Err(format!("train.adam_epsilon must be positive, got {}", self.train.adam_epsilon));

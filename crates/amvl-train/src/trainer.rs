@@ -32,7 +32,10 @@ pub trait BatchSource {
 /// Which items each micro-batch holds.
 enum Order {
     Plain(DataOrder),
-    Bucketed(BucketedOrder),
+    /// Whole steps (`batch_size · grad_accum` items of one image count) cut into the step's
+    /// micro-batches, so the micro-batches of a step have the same shapes (and parallel ones
+    /// finish together).
+    Bucketed { order: BucketedOrder, grad_accum: usize },
 }
 
 impl Order {
@@ -44,14 +47,23 @@ impl Order {
             .map(|i| data.image_count(i))
             .collect::<Result<Vec<_>, _>>()
             .map_err(TrainError::Data)?;
-        Ok(Self::Bucketed(BucketedOrder::new(train.seed, keys, train.batch_size)))
+        Ok(Self::Bucketed {
+            order: BucketedOrder::new(train.seed, keys, train.batch_size * train.grad_accum),
+            grad_accum: train.grad_accum,
+        })
     }
 
-    /// Dataset indices of global micro-batch `number` (of `batch_size` items).
+    /// Dataset indices of global micro-batch `number` (of `batch_size` items; a bucketed
+    /// epoch's last, short step is shared out evenly, so a micro-batch there may be smaller or empty).
     fn micro_batch(&mut self, number: u64, batch_size: usize) -> Vec<usize> {
         match self {
             Self::Plain(order) => order.indices(number * batch_size as u64, batch_size),
-            Self::Bucketed(order) => order.batch(number),
+            Self::Bucketed { order, grad_accum } => {
+                let accum = *grad_accum as u64;
+                let step = order.batch(number / accum);
+                let (k, n) = ((number % accum) as usize, step.len());
+                step[k * n / *grad_accum..(k + 1) * n / *grad_accum].to_vec()
+            }
         }
     }
 }
@@ -80,6 +92,108 @@ pub enum TrainError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// What one micro-batch gives the step: its loss terms and, when they are finite, its gradients
+/// (all parameters, and the vision tower's apart when it has its own learning rate).
+struct MicroOutput {
+    /// total, ntp, forward, reverse, KL(q‖p), KL(p‖q)
+    scalars: Vec<f32>,
+    beta: f64,
+    gamma: f64,
+    grads: Option<(GradientsParams, Option<GradientsParams>)>,
+}
+
+/// The forward and backward pass of one micro-batch, the same in every thread.
+struct MicroJob<'a> {
+    loss: &'a AmvlLoss,
+    step: u64,
+    grad_accum: usize,
+    split_vision: bool,
+}
+
+impl MicroJob<'_> {
+    /// Loss terms of `batch` under `model` (with the latent noise `noise`), then gradients of
+    /// total / grad_accum unless a term is not finite.
+    fn run(&self, model: &AmvlModel, batch: AmvlBatch, noise: Option<Tensor<3>>) -> MicroOutput {
+        let out = model.forward_train_with(&batch, true, noise);
+        let terms = self.loss.compute(
+            self.step,
+            out.logits,
+            batch.answer_target.clone(),
+            batch.answer_mask.clone(),
+            out.prior.as_ref(),
+            out.posterior.as_ref(),
+        );
+        let scalars: Vec<f32> = Tensor::cat(
+            vec![
+                terms.total.clone(),
+                terms.ntp.clone(),
+                terms.forward.clone(),
+                terms.reverse.clone(),
+                terms.kl_qp.clone(),
+                terms.kl_pq.clone(),
+            ],
+            0,
+        )
+        .into_data()
+        .try_into_vec_as::<f32>()
+        .expect("loss scalars");
+        let (beta, gamma) = (terms.beta, terms.gamma);
+        if !scalars.iter().all(|v| v.is_finite()) {
+            return MicroOutput {
+                scalars,
+                beta,
+                gamma,
+                grads: None,
+            };
+        }
+        let mut raw = (terms.total / self.grad_accum as f32).backward();
+        let vision = self
+            .split_vision
+            .then(|| GradientsParams::from_module(&mut raw, &model.vision));
+        let grads = GradientsParams::from_grads(raw, model);
+        MicroOutput {
+            scalars,
+            beta,
+            gamma,
+            grads: Some((grads, vision)),
+        }
+    }
+
+    /// All micro-batches at once, one per thread, each thread with its own one-thread pool for
+    /// flex's ops and its own copy of the model (`fork`: the same parameters and ids, a separate
+    /// autodiff graph). Outputs come back in micro-batch order, so accumulating them gives the
+    /// same sum whatever thread finishes first.
+    fn run_parallel(
+        &self,
+        model: &AmvlModel,
+        inputs: Vec<(AmvlBatch, Option<Tensor<3>>)>,
+        pools: &[rayon::ThreadPool],
+        device: &Device,
+    ) -> Vec<MicroOutput> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = inputs
+                .into_iter()
+                .zip(pools)
+                .map(|((batch, noise), pool)| {
+                    let copy = model.clone().fork(device);
+                    scope.spawn(move || pool.install(|| self.run(&copy, batch, noise)))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    }
+}
+
+/// `n` rayon pools of one thread each (None if the system refuses threads).
+fn single_thread_pools(n: usize) -> Option<Vec<rayon::ThreadPool>> {
+    (0..n)
+        .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
+        .collect()
 }
 
 /// Receives progress; the CLI prints lines or draws a bar.
@@ -124,6 +238,8 @@ pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
     AdamWConfig::new()
         .with_weight_decay(config.train.weight_decay as f32)
         .with_epsilon(config.train.adam_epsilon as f32)
+        .with_beta_1(config.train.adam_beta1 as f32)
+        .with_beta_2(config.train.adam_beta2 as f32)
         .with_grad_clipping(clip)
         .init()
 }
@@ -204,6 +320,9 @@ pub fn train(
     let run_start = Instant::now() - std::time::Duration::from_secs_f64(state.elapsed_seconds);
 
     let split_vision = train.vision_lr_scale != 1.0;
+    let micro_pools = (train.parallel_micro_batches && train.grad_accum > 1)
+        .then(|| single_thread_pools(train.grad_accum))
+        .flatten();
     while state.step < train.steps {
         let step = state.step;
         let lr = learning_rate(train, step);
@@ -212,53 +331,59 @@ pub fn train(
         let mut values = [0f32; 6];
         let mut finite = true;
         let (mut beta, mut gamma) = (0.0, 0.0);
+        let mut inputs = Vec::with_capacity(train.grad_accum);
         for micro in 0..train.grad_accum {
             let number = step * train.grad_accum as u64 + micro as u64;
             let indices = order.micro_batch(number, train.batch_size);
+            if indices.is_empty() {
+                continue;
+            }
             let batch = data.batch(&indices, device).map_err(TrainError::Data)?;
             let noise = latent_shape.map(|[slots, d]| {
                 let seed = mix_seed(&[train.seed, step, micro as u64, 0x57E9]);
                 amvl_core::random::standard_normal([indices.len(), slots, d], seed, device)
             });
-            let out = model.forward_train_with(&batch, true, noise);
-            let terms = loss.compute(
-                step,
-                out.logits,
-                batch.answer_target.clone(),
-                batch.answer_mask.clone(),
-                out.prior.as_ref(),
-                out.posterior.as_ref(),
-            );
-            (beta, gamma) = (terms.beta, terms.gamma);
-            let scalars: Vec<f32> = Tensor::cat(
-                vec![
-                    terms.total.clone(),
-                    terms.ntp.clone(),
-                    terms.forward.clone(),
-                    terms.reverse.clone(),
-                    terms.kl_qp.clone(),
-                    terms.kl_pq.clone(),
-                ],
-                0,
-            )
-            .into_data()
-            .try_into_vec_as::<f32>()
-            .expect("loss scalars");
-            for (v, s) in values.iter_mut().zip(&scalars) {
+            inputs.push((batch, noise));
+        }
+        let job = MicroJob {
+            loss: &loss,
+            step,
+            grad_accum: train.grad_accum,
+            split_vision,
+        };
+        let results = match &micro_pools {
+            Some(pools) => job.run_parallel(&model, inputs, pools, device),
+            None => {
+                let mut outs = Vec::with_capacity(train.grad_accum);
+                for (batch, noise) in inputs {
+                    let out = job.run(&model, batch, noise);
+                    // A non-finite micro-batch ends the step: the rest are not computed.
+                    let stop = out.grads.is_none();
+                    outs.push(out);
+                    if stop {
+                        break;
+                    }
+                }
+                outs
+            }
+        };
+        for out in results {
+            (beta, gamma) = (out.beta, out.gamma);
+            for (v, s) in values.iter_mut().zip(&out.scalars) {
                 *v += s / train.grad_accum as f32;
             }
-            if !scalars.iter().all(|v| v.is_finite()) {
-                finite = false;
-                break;
+            match out.grads {
+                Some((grads, vision)) => {
+                    if let Some(vision) = vision {
+                        vision_accumulator.accumulate(&model.vision, vision);
+                    }
+                    accumulator.accumulate(&model, grads);
+                }
+                None => {
+                    finite = false;
+                    break;
+                }
             }
-            let objective = terms.total / train.grad_accum as f32;
-            let mut raw = objective.backward();
-            if split_vision {
-                let vision = GradientsParams::from_module(&mut raw, &model.vision);
-                vision_accumulator.accumulate(&model.vision, vision);
-            }
-            let grads = GradientsParams::from_grads(raw, &model);
-            accumulator.accumulate(&model, grads);
         }
         if !finite {
             if train.skip_nonfinite {
@@ -336,4 +461,58 @@ pub fn train(
         state,
         last_checkpoint,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BatchSource, Order};
+    use crate::config::TrainConfig;
+    use amvl_core::AmvlBatch;
+    use burn::prelude::*;
+
+    /// Items whose image counts are given; batches are never built.
+    struct Counts(Vec<usize>);
+
+    impl BatchSource for Counts {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn batch(&self, _: &[usize], _: &Device) -> Result<AmvlBatch, String> {
+            unreachable!("only the order is tested")
+        }
+        fn image_count(&self, i: usize) -> Result<usize, String> {
+            Ok(self.0[i])
+        }
+    }
+
+    #[test]
+    fn a_steps_micro_batches_share_their_image_count_and_cover_the_epoch() {
+        // 37 one-image, 21 two-image and 13 four-image items; steps of 2 × 4.
+        let counts: Vec<usize> = [(1, 37), (2, 21), (4, 13)].iter().flat_map(|&(k, n)| vec![k; n]).collect();
+        let data = Counts(counts.clone());
+        let train = TrainConfig {
+            batch_size: 4,
+            grad_accum: 2,
+            ..TrainConfig::default()
+        };
+        let mut order = Order::new(&train, &data).unwrap();
+        let steps = (counts.len() as u64).div_ceil(8);
+        let mut seen = vec![0usize; counts.len()];
+        let mut mixed_steps = 0;
+        for step in 0..steps {
+            let micro: Vec<Vec<usize>> = (0..2).map(|k| order.micro_batch(step * 2 + k, 4)).collect();
+            let keys: Vec<usize> = micro.iter().flatten().map(|&i| counts[i]).collect();
+            for i in micro.iter().flatten() {
+                seen[*i] += 1;
+            }
+            if keys.iter().any(|&k| k != keys[0]) {
+                mixed_steps += 1;
+            } else {
+                assert_eq!(micro[0].len(), micro[1].len(), "step {step}: unequal halves {micro:?}");
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 1), "every item once per epoch: {seen:?}");
+        // Only the epoch's leftover steps (fewer than 8 items of a count each) mix counts.
+        assert!(mixed_steps <= 2, "{mixed_steps} steps mixed image counts");
+    }
 }

@@ -2,11 +2,7 @@
 //! the model's step is unchanged.
 mod common;
 
-use amvl_train::run::{TrainRequest, run_training};
-use amvl_train::session::DataSource;
-use amvl_train::StopAt;
-use burn::prelude::*;
-use common::{Quiet, parameters, tiny_run_config};
+use common::{tiny_run_config, train_suite, weights};
 use std::collections::BTreeMap;
 
 /// Every parameter (name → f32 values) after one training step with the given scale.
@@ -15,24 +11,7 @@ fn one_step(scale: f64, dir: &std::path::Path) -> BTreeMap<String, Vec<f32>> {
     config.train.steps = 1;
     config.train.lr_warmup_steps = 0;
     config.train.vision_lr_scale = scale;
-    let out = dir.join(format!("scale-{scale}"));
-    let request = TrainRequest {
-        pretrained: Default::default(),
-        config,
-        data: DataSource::Suite,
-        out: out.clone(),
-        resume: false,
-        stop: StopAt(None),
-    };
-    let device = Device::flex();
-    run_training(&request, &device, &mut Quiet).unwrap();
-    parameters(&out)
-        .into_iter()
-        .map(|(name, bytes)| {
-            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            (name, values)
-        })
-        .collect()
+    weights(&train_suite(config, dir.join(format!("scale-{scale}")))).into_iter().collect()
 }
 
 #[test]

@@ -6,8 +6,10 @@ mod conditions;
 mod evaluator;
 mod probe;
 mod report;
+mod significance;
 
 pub use conditions::Condition;
 pub use evaluator::{EvalOptions, evaluate};
 pub use probe::probe_accuracy;
 pub use report::{EvalReport, TaskReport};
+pub use significance::{ABOVE_CHANCE_LEVEL, binomial_upper_tail};

@@ -62,6 +62,9 @@ pub struct SplitSummary {
     pub kl: Option<f64>,
     /// Chance accuracy.
     pub chance: Option<f64>,
+    /// Tasks whose prior-mean accuracy is above chance at p < 0.01 (one-sided binomial).
+    #[serde(default)]
+    pub tasks_above_chance: Option<f64>,
 }
 
 /// The summary of `split` in `report` (empty when the split is missing).
@@ -94,6 +97,10 @@ pub fn split_summary(report: &EvalReport, split: &str) -> SplitSummary {
             (!t.kl_per_slot.is_empty()).then(|| t.kl_per_slot.iter().sum())
         }),
         chance: report.split_mean(split, |t| Some(t.chance)),
+        tasks_above_chance: match report.tasks_above_chance(split) {
+            (_, 0) => None,
+            (above, _) => Some(above as f64),
+        },
         accuracy,
     }
 }
@@ -182,6 +189,8 @@ pub struct SplitStats {
     pub drops: BTreeMap<String, Stat>,
     pub kl: Option<Stat>,
     pub chance: Option<Stat>,
+    #[serde(default)]
+    pub tasks_above_chance: Option<Stat>,
 }
 
 /// One variant over its seeds.
@@ -230,6 +239,7 @@ pub fn aggregate(variant: &str, runs: &[RunSummary], records: &[&[StepRecord]]) 
                     .collect(),
                 kl: Stat::of_present(parts.iter().map(|p| p.kl)),
                 chance: Stat::of_present(parts.iter().map(|p| p.chance)),
+                tasks_above_chance: Stat::of_present(parts.iter().map(|p| p.tasks_above_chance)),
             };
             (split.clone(), stats)
         })

@@ -153,7 +153,8 @@ pub fn markdown(report: &ExperimentReport, warnings: &[String]) -> String {
     md.push_str(
         "Accuracy in %: the generated answer letter with z = prior mean (τ columns: z sampled from the prior at \
          temperature τ), item-weighted mean over tasks; mean ± sample std over seeds. Leakage gap = posterior-mean \
-         minus prior-mean accuracy (pp). KL(q‖p) summed over slots: the last training record and on the evaluation items.\n\n",
+         minus prior-mean accuracy (pp). Tasks above chance: tasks whose prior-mean accuracy beats chance at p < 0.01 \
+         (one-sided exact binomial test), mean ± std over seeds. KL(q‖p) summed over slots: the last training record and on the evaluation items.\n\n",
     );
 
     // Table 1: the ablation.
@@ -166,9 +167,9 @@ pub fn markdown(report: &ExperimentReport, warnings: &[String]) -> String {
         md.push_str(&format!(" {first_title} τ={} |", t.trim_start_matches("prior_tau_")));
     }
     md.push_str(&format!(
-        " leakage gap ({first_title}) | KL(q‖p) train | KL(q‖p) {first_title} | final loss |\n|---|---|"
+        " {first_title} tasks above chance | leakage gap ({first_title}) | KL(q‖p) train | KL(q‖p) {first_title} | final loss |\n|---|---|"
     ));
-    for _ in 0..report.splits.len() + taus.len() + 4 {
+    for _ in 0..report.splits.len() + taus.len() + 5 {
         md.push_str("---|");
     }
     md.push('\n');
@@ -182,7 +183,8 @@ pub fn markdown(report: &ExperimentReport, warnings: &[String]) -> String {
         }
         let split = v.splits.get(&first);
         md.push_str(&format!(
-            " {} | {} | {} | {} |\n",
+            " {} | {} | {} | {} | {} |\n",
+            plain(split.and_then(|s| s.tasks_above_chance), 1),
             pp(split.and_then(|s| s.leakage_gap)),
             plain(v.final_kl_qp, 3),
             plain(split.and_then(|s| s.kl), 3),

@@ -1,7 +1,8 @@
 #![allow(dead_code)]
 
-use amvl_train::run::load_run;
-use amvl_train::{Progress, RunConfig, StepRecord};
+use amvl_train::run::{TrainRequest, load_run, run_training};
+use amvl_train::session::DataSource;
+use amvl_train::{Progress, RunConfig, StepRecord, StopAt};
 use burn::prelude::*;
 use burn::store::ModuleSnapshot;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,31 @@ pub fn parameters(run: &Path) -> Vec<(String, Vec<u8>)> {
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// (name, f32 values) of every parameter of the run's final model, sorted by name.
+pub fn weights(run: &Path) -> Vec<(String, Vec<f32>)> {
+    parameters(run)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            (name, values)
+        })
+        .collect()
+}
+
+/// Trains `config` on the suite into `out` on flex, quietly, start to end; returns `out`.
+pub fn train_suite(config: RunConfig, out: PathBuf) -> PathBuf {
+    let request = TrainRequest {
+        pretrained: Default::default(),
+        config,
+        data: DataSource::Suite,
+        out: out.clone(),
+        resume: false,
+        stop: StopAt(None),
+    };
+    run_training(&request, &Device::flex(), &mut Quiet).unwrap();
     out
 }
 
