@@ -46,6 +46,10 @@ pub struct BenchArgs {
     /// Alternating rounds for --compare (the timed runs are split over them).
     #[arg(long, default_value_t = 4)]
     pub rounds: usize,
+    /// Run each training step as this many micro-batches at once, one thread each (as the
+    /// trainer's `[train] parallel_micro_batches`); 1: one batch with flex's ops over the pool.
+    #[arg(long, default_value_t = 1)]
+    pub micro_batches: usize,
     /// Model and data seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -91,7 +95,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let shape = &spec.shape;
     eprintln!(
         "bench {}: batch {}, {} image(s) {}² ({} tokens), question {}, target {}, answer {}, {} slots, vocab {} \
-         (prefix {}, full sequence {}); {} on {}, {} warm-up + {} timed runs per figure",
+         (prefix {}, full sequence {}); {} on {}, {} warm-up + {} timed runs per figure, {} micro-batch(es) per step",
         shape.name,
         shape.batch,
         shape.images_per_sample,
@@ -108,8 +112,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.device,
         options.warmup,
         options.steps,
+        args.micro_batches.max(1),
     );
-    let mut session = BenchSession::new(spec, &device, args.seed);
+    let mut session = BenchSession::new(spec, &device, args.seed)
+        .with_micro_batches(args.micro_batches)
+        .map_err(|e| anyhow!(e))?;
 
     let record = if args.compare {
         let mode = args

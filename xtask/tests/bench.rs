@@ -56,6 +56,7 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
     }
     assert_eq!(record["device"], "flex");
     assert_eq!(record["dtype"], "f32");
+    assert_eq!(record["micro_batches"], 1);
     assert_eq!(record["loss_finite"], true);
     assert!(record["date_utc"].as_str().unwrap().ends_with('Z'));
     assert!(record["machine"]["threads"].as_u64().unwrap() >= 1);
@@ -90,4 +91,20 @@ fn bad_bench_arguments_are_named() {
     assert!(!ok && err.contains("f8"), "{err}");
     let (ok, _, err) = xtask(&["bench", "--config", "tiny", "--figures", "train_fast"]);
     assert!(!ok && err.contains("train_fast") && err.contains("decode_cached"), "{err}");
+}
+
+#[test]
+fn parallel_micro_batches_are_stated_in_the_record() {
+    let path = temp("tiny-micro.json");
+    let (ok, stdout, stderr) = xtask(&[
+        "bench", "--config", "tiny", "--steps", "1", "--warmup", "0", "--figures", "train_shared",
+        "--micro-batches", "2", "--json", path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("tiny b=4 (2 parallel micro-batches) on flex"), "{stdout}");
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(record["micro_batches"], 2);
+    assert_eq!(record["loss_finite"], true);
+    let (ok, _, stderr) = xtask(&["bench", "--config", "tiny", "--steps", "1", "--micro-batches", "5"]);
+    assert!(!ok && stderr.contains("5 micro-batches for a batch of 4"), "{stderr}");
 }

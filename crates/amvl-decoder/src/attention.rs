@@ -7,6 +7,10 @@ use crate::cache::LayerCache;
 use crate::rope::RotaryTables;
 
 /// Grouped-query self-attention with rotary positions.
+///
+/// Query head `h` reads key/value head `h / groups` (Hugging Face's `repeat_kv` order). Instead
+/// of repeating keys and values per query head, the `groups` query heads of one key/value head
+/// are stacked into one block of `groups · seq` query rows: the same scores, no copies of k and v.
 #[derive(Module, Debug)]
 pub struct GroupedQueryAttention {
     pub q_proj: Linear,
@@ -19,7 +23,13 @@ pub struct GroupedQueryAttention {
 }
 
 impl GroupedQueryAttention {
-    /// `x` [batch, seq, d_model]; `mask` [batch, n_heads, seq, cached + seq] (`true` = hidden).
+    /// Query heads per key/value head.
+    pub fn groups(&self) -> usize {
+        self.n_heads / self.n_kv_heads
+    }
+
+    /// `x` [batch, seq, d_model]; `mask` [batch, n_kv_heads, groups · seq, cached + seq]
+    /// (`true` = hidden; [`grouped_mask`](crate::mask::grouped_mask) of the causal mask).
     /// Returns [batch, seq, d_model] and this layer's cache extended by the new keys/values.
     pub fn forward(
         &self,
@@ -29,12 +39,11 @@ impl GroupedQueryAttention {
         cache: Option<&LayerCache>,
     ) -> (Tensor<3>, LayerCache) {
         let [batch, seq, _] = x.dims();
-        let split = |t: Tensor<3>, heads: usize| {
-            t.reshape([batch, seq, heads, self.head_dim]).swap_dims(1, 2)
-        };
-        let q = rope.apply(split(self.q_proj.forward(x.clone()), self.n_heads));
-        let k = rope.apply(split(self.k_proj.forward(x.clone()), self.n_kv_heads));
-        let v = split(self.v_proj.forward(x), self.n_kv_heads);
+        let heads = |t: Tensor<3>, n: usize| t.reshape([batch, seq, n, self.head_dim]);
+        // [batch, heads, seq, head_dim]
+        let q = rope.apply(heads(self.q_proj.forward(x.clone()), self.n_heads)).swap_dims(1, 2);
+        let k = rope.apply(heads(self.k_proj.forward(x.clone()), self.n_kv_heads)).swap_dims(1, 2);
+        let v = heads(self.v_proj.forward(x), self.n_kv_heads).swap_dims(1, 2);
         let (k, v) = match cache {
             Some(c) => (
                 Tensor::cat(vec![c.key.clone(), k], 2),
@@ -46,27 +55,13 @@ impl GroupedQueryAttention {
             key: k.clone(),
             value: v.clone(),
         };
-        let out = attention(
-            q,
-            self.repeat_kv(k),
-            self.repeat_kv(v),
-            Some(mask),
-            None,
-            AttentionModuleOptions::default(),
-        );
-        let out = out.swap_dims(1, 2).reshape([batch, seq, self.n_heads * self.head_dim]);
+        let rows = self.groups() * seq;
+        let q = q.reshape([batch, self.n_kv_heads, rows, self.head_dim]);
+        let out = attention(q, k, v, Some(mask), None, AttentionModuleOptions::default());
+        let out = out
+            .reshape([batch, self.n_heads, seq, self.head_dim])
+            .swap_dims(1, 2)
+            .reshape([batch, seq, self.n_heads * self.head_dim]);
         (self.o_proj.forward(out), new_cache)
-    }
-
-    /// [batch, n_kv_heads, len, head_dim] → [batch, n_heads, len, head_dim]
-    fn repeat_kv(&self, t: Tensor<4>) -> Tensor<4> {
-        let groups = self.n_heads / self.n_kv_heads;
-        if groups == 1 {
-            return t;
-        }
-        let [b, kv, len, d] = t.dims();
-        t.reshape([b, kv, 1, len, d])
-            .expand([b, kv, groups, len, d])
-            .reshape([b, kv * groups, len, d])
     }
 }

@@ -4,7 +4,7 @@ use burn::prelude::*;
 
 use crate::cache::KvCache;
 use crate::layer::DecoderLayer;
-use crate::mask::attention_mask;
+use crate::mask::{attention_mask, grouped_mask};
 use crate::rope::RotaryTables;
 
 /// The causal decoder. Drive it with embeddings through [`LanguageModel::forward_embeds`].
@@ -26,10 +26,6 @@ impl Decoder {
         let real = Tensor::<2, Bool>::full([b, s], true, &ids.device());
         let (hidden, _) = self.forward_embeds(self.embed_tokens(ids), real, None);
         self.logits(hidden)
-    }
-
-    fn n_heads(&self) -> usize {
-        self.layers.first().map(|l| l.self_attn.n_heads).unwrap_or(1)
     }
 }
 
@@ -74,7 +70,13 @@ impl LanguageModel for Decoder {
         };
         let positions = (start + real.int().cumsum(1) - 1).clamp_min(0);
         let rope = RotaryTables::new(positions, self.head_dim, self.rope_theta);
-        let mask = attention_mask(real_all.clone(), cached, seq, self.n_heads());
+        let mask = match self.layers.first() {
+            Some(layer) => {
+                let attn = &layer.self_attn;
+                grouped_mask(attention_mask(real_all.clone(), cached, seq), attn.n_kv_heads, attn.groups())
+            }
+            None => attention_mask(real_all.clone(), cached, seq),
+        };
         let mut x = embeds;
         let mut layers = Vec::with_capacity(self.layers.len());
         for (i, layer) in self.layers.iter().enumerate() {

@@ -199,6 +199,7 @@ pub fn comparison_record(
         "spec": session.spec.to_json(),
         "steps": options.steps,
         "warmup": options.warmup,
+        "micro_batches": session.micro_batches(),
         "rounds": rounds,
         "ratio_meaning": "reference median time / our median time, from interleaved blocks in one run (above 1: ours is faster)",
         "speed_ratio": ratios,

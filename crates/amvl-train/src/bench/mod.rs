@@ -168,6 +168,7 @@ pub fn record(
         "dtype": dtype,
         "steps": options.steps,
         "warmup": options.warmup,
+        "micro_batches": session.micro_batches(),
         "seed": options.seed,
         "shape": session.spec.shape,
         "spec": session.spec.to_json(),
@@ -192,11 +193,15 @@ pub fn summary(record: &Value) -> String {
     let x = |v: Option<f64>| v.map(|r| format!("{r:.2}×")).unwrap_or_else(|| "–".into());
     let d = &record["derived"];
     format!(
-        "{impl_} {config} b={batch} on {device} {dtype}: step {step} (p10 {p10}, p90 {p90}), {sps} samples/s, \
+        "{impl_} {config} b={batch}{micro} on {device} {dtype}: step {step} (p10 {p10}, p90 {p90}), {sps} samples/s, \
          naive {naive}, one pass {one}, shared/one-pass {so}, prefill {prefill}, decode {dtok} tok/s cached vs {drec} recompute ({kv})",
         impl_ = record["implementation"].as_str().unwrap_or("?"),
         config = record["config"].as_str().unwrap_or("?"),
         batch = record["shape"]["batch"],
+        micro = match record["micro_batches"].as_u64().unwrap_or(1) {
+            1 => String::new(),
+            m => format!(" ({m} parallel micro-batches)"),
+        },
         device = record["device"].as_str().unwrap_or("?"),
         dtype = record["dtype"].as_str().unwrap_or("?"),
         step = ms(f("train_shared")),

@@ -6,7 +6,7 @@
 use amvl_core::{AmvlBatch, LanguageModel};
 use amvl_loss::{AmvlLoss, masked_cross_entropy};
 use amvl_model::{AmvlModel, LatentChoice};
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use std::time::Instant;
@@ -84,6 +84,9 @@ pub struct BenchSession {
     lr: f64,
     /// Sampled device memory (None: the backend does not report it).
     pub memory: Option<DeviceMemory>,
+    /// One single-thread rayon pool per micro-batch when a training step runs its batch as
+    /// parallel micro-batches (None: one batch, flex's ops over the ambient pool).
+    micro_pools: Option<Vec<rayon::ThreadPool>>,
 }
 
 impl BenchSession {
@@ -104,7 +107,36 @@ impl BenchSession {
             optim,
             batch,
             memory: None,
+            micro_pools: None,
         }
+    }
+
+    /// Runs each training step as `parts` micro-batches at once, as the trainer's
+    /// `[train] parallel_micro_batches` does: the batch split into `parts` consecutive slices,
+    /// each on its own thread with a one-thread rayon pool and its own `fork` of the model, the
+    /// gradients of objective / parts summed, one optimizer step. The same update as one batch
+    /// up to float rounding (every bench item has the same length). `parts <= 1`: one batch.
+    pub fn with_micro_batches(mut self, parts: usize) -> Result<Self, String> {
+        self.micro_pools = None;
+        if parts > 1 {
+            if parts > self.spec.shape.batch {
+                return Err(format!(
+                    "{parts} micro-batches for a batch of {}: at most one per item",
+                    self.spec.shape.batch
+                ));
+            }
+            let pools = (0..parts)
+                .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("thread pools for {parts} micro-batches: {e}"))?;
+            self.micro_pools = Some(pools);
+        }
+        Ok(self)
+    }
+
+    /// Micro-batches a training step runs at once (1: one batch).
+    pub fn micro_batches(&self) -> usize {
+        self.micro_pools.as_ref().map_or(1, Vec::len)
     }
 
     pub fn model(&self) -> &AmvlModel {
@@ -125,36 +157,52 @@ impl BenchSession {
 
     /// The training objective of `figure` (a training figure) on the bench batch, [1].
     pub fn objective(&self, figure: Figure) -> Tensor<1> {
+        objective(self.model(), &self.loss, &self.batch, figure)
+    }
+
+    /// The gradients of one step's objective from parallel micro-batches, one per pool.
+    fn micro_batch_gradients(&self, figure: Figure, pools: &[rayon::ThreadPool]) -> GradientsParams {
         let model = self.model();
-        let batch = &self.batch;
-        match figure {
-            Figure::TrainShared | Figure::TrainNaive => {
-                let out = model.forward_train_with(batch, figure == Figure::TrainShared, None);
-                self.loss
-                    .compute(
-                        LOSS_STEP,
-                        out.logits,
-                        batch.answer_target.clone(),
-                        batch.answer_mask.clone(),
-                        out.prior.as_ref(),
-                        out.posterior.as_ref(),
-                    )
-                    .total
-            }
-            Figure::TrainOnePass => {
-                let logits = one_pass_logits(model, batch);
-                masked_cross_entropy(logits, batch.answer_target.clone(), batch.answer_mask.clone())
-            }
-            other => panic!("{} is not a training figure", other.key()),
+        let parts = self.batch.split(pools.len());
+        let scale = 1.0 / parts.len() as f32;
+        let loss = &self.loss;
+        let grads: Vec<GradientsParams> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .zip(pools)
+                .map(|(part, pool)| {
+                    let copy = model.clone().fork(&self.device);
+                    scope.spawn(move || {
+                        pool.install(|| {
+                            let value = objective(&copy, loss, &part, figure) * scale;
+                            GradientsParams::from_grads(value.backward(), &copy)
+                        })
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        let mut accumulator = GradientsAccumulator::new();
+        for g in grads {
+            accumulator.accumulate(model, g);
         }
+        accumulator.grads()
     }
 
     /// One optimizer step of `figure`, synchronised; returns its wall time in seconds.
     pub fn train_step(&mut self, figure: Figure) -> f64 {
         let start = Instant::now();
-        let objective = self.objective(figure);
-        self.sample_memory();
-        let grads = GradientsParams::from_grads(objective.backward(), self.model());
+        let grads = match &self.micro_pools {
+            Some(pools) => self.micro_batch_gradients(figure, pools),
+            None => {
+                let objective = self.objective(figure);
+                self.sample_memory();
+                GradientsParams::from_grads(objective.backward(), self.model())
+            }
+        };
         self.sample_memory();
         let model = self.model.take().expect("model");
         self.model = Some(self.optim.step(self.lr, model, grads));
@@ -209,6 +257,29 @@ impl BenchSession {
     /// Runs `figure` once, returning seconds.
     pub fn run(&mut self, figure: Figure) -> f64 {
         if figure.is_training() { self.train_step(figure) } else { self.inference(figure) }
+    }
+}
+
+/// The training objective of `figure` (a training figure) for `batch`, [1].
+fn objective(model: &AmvlModel, loss: &AmvlLoss, batch: &AmvlBatch, figure: Figure) -> Tensor<1> {
+    match figure {
+        Figure::TrainShared | Figure::TrainNaive => {
+            let out = model.forward_train_with(batch, figure == Figure::TrainShared, None);
+            loss.compute(
+                LOSS_STEP,
+                out.logits,
+                batch.answer_target.clone(),
+                batch.answer_mask.clone(),
+                out.prior.as_ref(),
+                out.posterior.as_ref(),
+            )
+            .total
+        }
+        Figure::TrainOnePass => {
+            let logits = one_pass_logits(model, batch);
+            masked_cross_entropy(logits, batch.answer_target.clone(), batch.answer_mask.clone())
+        }
+        other => panic!("{} is not a training figure", other.key()),
     }
 }
 
@@ -312,6 +383,34 @@ mod tests {
         let cached = ids(true);
         assert_eq!(cached.len(), 2 * 12);
         assert_eq!(cached, ids(false));
+    }
+
+    #[test]
+    fn parallel_micro_batches_take_the_same_step_as_one_batch() {
+        // The one-pass step draws no latent noise, so both ways must land on the same weights.
+        let mut one = tiny();
+        let mut two = tiny().with_micro_batches(2).unwrap();
+        assert_eq!(two.micro_batches(), 2);
+        // Other tests draw from the device's generator meanwhile: start from one's exact state.
+        two.model = one.model.clone();
+        two.batch = one.batch.clone();
+        let figure = Figure::TrainOnePass;
+        let start = one.loss_value(figure);
+        assert_eq!(start, two.loss_value(figure));
+        for _ in 0..2 {
+            one.train_step(figure);
+            two.train_step(figure);
+        }
+        let (a, b) = (one.loss_value(figure), two.loss_value(figure));
+        assert!((a - start).abs() > 1e-3, "two steps moved the loss only {start} → {a}");
+        assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "one batch {a} vs two micro-batches {b}");
+        // The AMVL step samples z, so only its progress is checked.
+        let before = two.loss_value(Figure::TrainShared);
+        two.train_step(Figure::TrainShared);
+        let after = two.loss_value(Figure::TrainShared);
+        assert!(after.is_finite() && after != before, "{before} → {after}");
+        let error = tiny().with_micro_batches(3).err().expect("3 parts of 2 items");
+        assert!(error.contains("at most one per item"), "{error}");
     }
 
     #[test]
