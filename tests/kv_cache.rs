@@ -35,6 +35,44 @@ fn kv_cache_decoding_equals_a_full_forward() {
 }
 
 #[test]
+fn keeping_some_positions_and_prefilling_change_nothing() {
+    let device = device();
+    device.seed(33);
+    let config = DecoderConfig {
+        vocab_size: VOCAB,
+        num_layers: 3,
+        ..DecoderConfig::default()
+    };
+    let decoder = config.init(&device);
+    let ids = Tensor::<2, Int>::random([2, 9], Distribution::Uniform(0.0, VOCAB as f64), &device);
+    // The second sample is padded at two positions.
+    let real = Tensor::<2, Bool>::from_bool(
+        TensorData::from([[true; 9], [true, true, false, true, true, true, false, true, true]]),
+        &device,
+    );
+    let embeds = decoder.embed_tokens(ids.clone());
+    let (full, full_cache) = decoder.forward_embeds(embeds.clone(), real.clone(), None);
+    let (kept, kept_cache) = decoder.forward_embeds_keep(embeds.clone(), real.clone(), None, 3..7);
+    assert_eq!(kept.dims(), [2, 4, full.dims()[2]]);
+    let err = max_abs_diff(full.clone().narrow(1, 3, 4), kept);
+    assert!(err < 1e-5, "kept positions differ by {err}");
+    let prefilled = decoder.prefill(embeds, real.clone());
+    for cache in [&kept_cache, &prefilled] {
+        for (a, b) in full_cache.layers.iter().zip(&cache.layers) {
+            assert!(max_abs_diff(a.key.clone(), b.key.clone()) < 1e-6);
+            assert!(max_abs_diff(a.value.clone(), b.value.clone()) < 1e-6);
+        }
+    }
+    // A suffix after the prefilled cache reads what it would after a full pass.
+    let next = decoder.embed_tokens(ids.narrow(1, 0, 3));
+    let all_real = Tensor::<2, Bool>::full([2, 3], true, &device);
+    let (a, _) = decoder.forward_embeds(next.clone(), all_real.clone(), Some(full_cache));
+    let (b, _) = decoder.forward_embeds_keep(next, all_real, Some(prefilled), 1..3);
+    let err = max_abs_diff(a.narrow(1, 1, 2), b);
+    assert!(err < 1e-5, "suffix after prefill differs by {err}");
+}
+
+#[test]
 fn padding_does_not_change_a_sample() {
     let device = device();
     device.seed(32);

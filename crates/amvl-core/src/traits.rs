@@ -43,4 +43,26 @@ pub trait LanguageModel {
     ) -> (Tensor<3>, Self::Cache);
     /// [batch, seq, d_model] → [batch, seq, vocab]
     fn logits(&self, hidden: Tensor<3>) -> Tensor<3>;
+
+    /// [`forward_embeds`](Self::forward_embeds) when only the hidden states of the new positions
+    /// `keep` are wanted: returns [batch, keep.len(), d_model] and the cache over every position.
+    /// A decoder may skip the last layer's queries, attention and MLP on the other positions
+    /// (no later layer reads them); the default computes everything and slices.
+    fn forward_embeds_keep(
+        &self,
+        embeds: Tensor<3>,
+        real: Tensor<2, Bool>,
+        cache: Option<Self::Cache>,
+        keep: std::ops::Range<usize>,
+    ) -> (Tensor<3>, Self::Cache) {
+        let (hidden, cache) = self.forward_embeds(embeds, real, cache);
+        let [batch, _, d] = hidden.dims();
+        (hidden.slice([0..batch, keep, 0..d]), cache)
+    }
+
+    /// Only the cache after `embeds` [batch, seq, d_model] (a prefix to extend later): a decoder
+    /// may compute just the last layer's keys and values. The default runs `forward_embeds`.
+    fn prefill(&self, embeds: Tensor<3>, real: Tensor<2, Bool>) -> Self::Cache {
+        self.forward_embeds(embeds, real, None).1
+    }
 }

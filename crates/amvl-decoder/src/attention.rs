@@ -1,3 +1,5 @@
+use std::ops::Range;
+
 use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::module::attention;
@@ -38,30 +40,61 @@ impl GroupedQueryAttention {
         mask: Tensor<4, Bool>,
         cache: Option<&LayerCache>,
     ) -> (Tensor<3>, LayerCache) {
-        let [batch, seq, _] = x.dims();
-        let heads = |t: Tensor<3>, n: usize| t.reshape([batch, seq, n, self.head_dim]);
-        // [batch, heads, seq, head_dim]
-        let q = rope.apply(heads(self.q_proj.forward(x.clone()), self.n_heads)).swap_dims(1, 2);
-        let k = rope.apply(heads(self.k_proj.forward(x.clone()), self.n_kv_heads)).swap_dims(1, 2);
-        let v = heads(self.v_proj.forward(x), self.n_kv_heads).swap_dims(1, 2);
-        let (k, v) = match cache {
-            Some(c) => (
-                Tensor::cat(vec![c.key.clone(), k], 2),
-                Tensor::cat(vec![c.value.clone(), v], 2),
-            ),
-            None => (k, v),
+        let seq = x.dims()[1];
+        self.forward_rows(x, rope, mask, cache, 0..seq)
+    }
+
+    /// [`forward`](Self::forward) with queries at the positions `rows` of `x` only: keys and
+    /// values (and the returned cache) cover every position. `mask` [batch, n_kv_heads,
+    /// groups · rows.len(), cached + seq]. Returns [batch, rows.len(), d_model].
+    pub fn forward_rows(
+        &self,
+        x: Tensor<3>,
+        rope: &RotaryTables,
+        mask: Tensor<4, Bool>,
+        cache: Option<&LayerCache>,
+        rows: Range<usize>,
+    ) -> (Tensor<3>, LayerCache) {
+        let [batch, seq, d_model] = x.dims();
+        let n = rows.len();
+        let new_cache = self.keys_values(x.clone(), rope, cache);
+        let (x, rope) = if n == seq {
+            (x, rope.clone())
+        } else {
+            (x.slice([0..batch, rows.clone(), 0..d_model]), rope.rows(rows))
         };
-        let new_cache = LayerCache {
-            key: k.clone(),
-            value: v.clone(),
-        };
-        let rows = self.groups() * seq;
-        let q = q.reshape([batch, self.n_kv_heads, rows, self.head_dim]);
-        let out = attention(q, k, v, Some(mask), None, AttentionModuleOptions::default());
+        // [batch, heads, n, head_dim]
+        let q = self.q_proj.forward(x).reshape([batch, n, self.n_heads, self.head_dim]);
+        let q = rope.apply(q).swap_dims(1, 2);
+        let q = q.reshape([batch, self.n_kv_heads, self.groups() * n, self.head_dim]);
+        let out = attention(
+            q,
+            new_cache.key.clone(),
+            new_cache.value.clone(),
+            Some(mask),
+            None,
+            AttentionModuleOptions::default(),
+        );
         let out = out
-            .reshape([batch, self.n_heads, seq, self.head_dim])
+            .reshape([batch, self.n_heads, n, self.head_dim])
             .swap_dims(1, 2)
-            .reshape([batch, seq, self.n_heads * self.head_dim]);
+            .reshape([batch, n, self.n_heads * self.head_dim]);
         (self.o_proj.forward(out), new_cache)
+    }
+
+    /// This layer's cache extended by the keys and values of `x` [batch, seq, d_model].
+    pub fn keys_values(&self, x: Tensor<3>, rope: &RotaryTables, cache: Option<&LayerCache>) -> LayerCache {
+        let [batch, seq, _] = x.dims();
+        let heads = |t: Tensor<3>| t.reshape([batch, seq, self.n_kv_heads, self.head_dim]);
+        // [batch, n_kv_heads, seq, head_dim]
+        let k = rope.apply(heads(self.k_proj.forward(x.clone()))).swap_dims(1, 2);
+        let v = heads(self.v_proj.forward(x)).swap_dims(1, 2);
+        match cache {
+            Some(c) => LayerCache {
+                key: Tensor::cat(vec![c.key.clone(), k], 2),
+                value: Tensor::cat(vec![c.value.clone(), v], 2),
+            },
+            None => LayerCache { key: k, value: v },
+        }
     }
 }

@@ -1,3 +1,5 @@
+use std::ops::Range;
+
 use amvl_core::{DecoderCache, LanguageModel};
 use burn::nn::{Embedding, Linear, RmsNorm};
 use burn::prelude::*;
@@ -54,7 +56,47 @@ impl LanguageModel for Decoder {
         real: Tensor<2, Bool>,
         cache: Option<KvCache>,
     ) -> (Tensor<3>, KvCache) {
-        let [batch, seq, _] = embeds.dims();
+        let seq = embeds.dims()[1];
+        let (hidden, cache) = self.run(embeds, real, cache, Some(0..seq));
+        (hidden.expect("hidden states were asked for"), cache)
+    }
+
+    fn forward_embeds_keep(
+        &self,
+        embeds: Tensor<3>,
+        real: Tensor<2, Bool>,
+        cache: Option<KvCache>,
+        keep: Range<usize>,
+    ) -> (Tensor<3>, KvCache) {
+        let (hidden, cache) = self.run(embeds, real, cache, Some(keep));
+        (hidden.expect("hidden states were asked for"), cache)
+    }
+
+    fn prefill(&self, embeds: Tensor<3>, real: Tensor<2, Bool>) -> KvCache {
+        self.run(embeds, real, None, None).1
+    }
+
+    fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
+        match &self.lm_head {
+            Some(head) => head.forward(hidden),
+            None => hidden.matmul(self.embed_tokens.weight.val().transpose().unsqueeze()),
+        }
+    }
+}
+
+impl Decoder {
+    /// Every layer over `embeds` [batch, seq, d_model] after `cache`, except that the last layer
+    /// computes queries, attention and MLP only at the positions `keep` (and nothing but keys and
+    /// values when `keep` is None). Returns the final-norm hidden states [batch, keep.len(),
+    /// d_model] (None when `keep` is None) and the cache over all positions.
+    fn run(
+        &self,
+        embeds: Tensor<3>,
+        real: Tensor<2, Bool>,
+        cache: Option<KvCache>,
+        keep: Option<Range<usize>>,
+    ) -> (Option<Tensor<3>>, KvCache) {
+        let [batch, seq, d_model] = embeds.dims();
         let device = embeds.device();
         let (cached, start, real_all) = match &cache {
             Some(c) => (
@@ -70,39 +112,50 @@ impl LanguageModel for Decoder {
         };
         let positions = (start + real.int().cumsum(1) - 1).clamp_min(0);
         let rope = RotaryTables::new(positions, self.head_dim, self.rope_theta);
-        let mask = match self.layers.first() {
-            Some(layer) => {
-                let attn = &layer.self_attn;
-                grouped_mask(attention_mask(real_all.clone(), cached, seq), attn.n_kv_heads, attn.groups())
+        // Causal mask of the queries at `rows`, grouped as the attention reads it.
+        let mask = |rows: &Range<usize>| {
+            let mask = attention_mask(real_all.clone(), cached + rows.start, rows.len());
+            match self.layers.first() {
+                Some(layer) => grouped_mask(mask, layer.self_attn.n_kv_heads, layer.self_attn.groups()),
+                None => mask,
             }
-            None => attention_mask(real_all.clone(), cached, seq),
         };
+        let all = 0..seq;
+        let full_mask = mask(&all);
         let mut x = embeds;
         let mut layers = Vec::with_capacity(self.layers.len());
+        let last = self.layers.len().saturating_sub(1);
         for (i, layer) in self.layers.iter().enumerate() {
             let layer_cache = cache.as_ref().map(|c| &c.layers[i]);
-            let (out, new_cache) = layer.forward(x, &rope, mask.clone(), layer_cache);
-            x = out;
+            let rows = if i == last { keep.clone() } else { Some(all.clone()) };
+            let new_cache = match rows {
+                Some(rows) if rows == all => {
+                    let (out, new_cache) = layer.forward(x, &rope, full_mask.clone(), layer_cache);
+                    x = out;
+                    new_cache
+                }
+                Some(rows) => {
+                    let (out, new_cache) = layer.forward_rows(x, &rope, mask(&rows), layer_cache, rows);
+                    x = out;
+                    new_cache
+                }
+                None => layer.keys_values(x.clone(), &rope, layer_cache),
+            };
             layers.push(new_cache);
         }
-        (
-            self.norm.forward(x),
-            KvCache {
-                layers,
-                real: real_all,
-            },
-        )
+        let cache = KvCache {
+            layers,
+            real: real_all,
+        };
+        let hidden = keep.map(|rows| {
+            if self.layers.is_empty() && rows != all {
+                x = x.slice([0..batch, rows, 0..d_model]);
+            }
+            self.norm.forward(x)
+        });
+        (hidden, cache)
     }
 
-    fn logits(&self, hidden: Tensor<3>) -> Tensor<3> {
-        match &self.lm_head {
-            Some(head) => head.forward(hidden),
-            None => hidden.matmul(self.embed_tokens.weight.val().transpose().unsqueeze()),
-        }
-    }
-}
-
-impl Decoder {
     /// Grows the vocabulary to `vocab` (new rows drawn from N(0, `std`²)), e.g. after a
     /// pretrained tokenizer gained AMVL's special tokens. Existing rows are kept as they are.
     pub fn resize_vocab(mut self, vocab: usize, std: f64) -> Self {

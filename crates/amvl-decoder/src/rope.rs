@@ -30,6 +30,16 @@ impl RotaryTables {
         }
     }
 
+    /// The tables of positions `rows` only (for queries of some of the positions).
+    pub fn rows(&self, rows: std::ops::Range<usize>) -> Self {
+        let [batch, _, _, d] = self.cos.dims();
+        Self {
+            cos: self.cos.clone().slice([0..batch, rows.clone(), 0..1, 0..d]),
+            sin: self.sin.clone().slice([0..batch, rows, 0..1, 0..d]),
+            rotate: self.rotate.clone(),
+        }
+    }
+
     /// Rotates `x` [batch, seq, heads, head_dim] (heads split, not yet moved before `seq`).
     ///
     /// `rotate_half` is one product with a constant matrix rather than two slices, a negation

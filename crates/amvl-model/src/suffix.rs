@@ -31,8 +31,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
     pub fn run_prefix(&self, batch: &AmvlBatch, shared: bool) -> Prefix<L::Cache> {
         let (embeds, real) = self.prefix_embeds(batch);
         if shared {
-            let (_, cache) = self.decoder.forward_embeds(embeds, real, None);
-            Prefix::Cached(cache)
+            Prefix::Cached(self.decoder.prefill(embeds, real))
         } else {
             Prefix::Naive { embeds, real }
         }
@@ -46,17 +45,30 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         suffix: Tensor<3>,
         real: Tensor<2, Bool>,
     ) -> (Tensor<3>, L::Cache) {
+        let len = suffix.dims()[1];
+        self.run_suffix_keep(prefix, suffix, real, 0..len)
+    }
+
+    /// [`run_suffix`](Self::run_suffix) when only the hidden states of the suffix positions
+    /// `keep` are read: [batch, keep.len(), d_model] (the decoder may skip its last layer's work
+    /// elsewhere, see [`LanguageModel::forward_embeds_keep`]).
+    pub fn run_suffix_keep(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        suffix: Tensor<3>,
+        real: Tensor<2, Bool>,
+        keep: std::ops::Range<usize>,
+    ) -> (Tensor<3>, L::Cache) {
         match prefix {
-            Prefix::Cached(cache) => self.decoder.forward_embeds(suffix, real, Some(cache.clone())),
+            Prefix::Cached(cache) => self.decoder.forward_embeds_keep(suffix, real, Some(cache.clone()), keep),
             Prefix::Naive { embeds, real: prefix_real } => {
-                let [batch, len, d] = suffix.dims();
                 let start = embeds.dims()[1];
-                let (hidden, cache) = self.decoder.forward_embeds(
+                self.decoder.forward_embeds_keep(
                     Tensor::cat(vec![embeds.clone(), suffix], 1),
                     Tensor::cat(vec![prefix_real.clone(), real], 1),
                     None,
-                );
-                (hidden.slice([0..batch, start..start + len, 0..d]), cache)
+                    start + keep.start..start + keep.end,
+                )
             }
         }
     }

@@ -80,11 +80,8 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let device = slots.device();
         let suffix = Tensor::cat(vec![self.decoder.embed_tokens(target), slots], 1);
         let real = Tensor::cat(vec![mask, all_real(batch, k, &device)], 1);
-        let (hidden, _) = self.run_suffix(prefix, suffix, real);
-        let d = hidden.dims()[2];
-        block
-            .posterior_head
-            .forward(hidden.slice([0..batch, len_t..len_t + k, 0..d]))
+        let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, len_t..len_t + k);
+        block.posterior_head.forward(hidden)
     }
 
     /// Teacher-forced decode: `[prefix, inject(z), answer_input]` → logits [batch, len_a, vocab].
@@ -111,10 +108,8 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
             }
             None => (answer, answer_mask, 0),
         };
-        let (hidden, _) = self.run_suffix(prefix, suffix, real);
-        let d = hidden.dims()[2];
-        self.decoder
-            .logits(hidden.slice([0..batch, skip..skip + len_a, 0..d]))
+        let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, skip..skip + len_a);
+        self.decoder.logits(hidden)
     }
 }
 

@@ -296,11 +296,12 @@ pub fn one_pass_logits(model: &AmvlModel, batch: &AmvlBatch) -> Tensor<3> {
     }
     pieces.push(model.decoder.embed_tokens(batch.answer_input.clone()));
     real.push(batch.answer_mask.clone());
+    let embeds = Tensor::cat(pieces, 1);
+    let total = embeds.dims()[1];
     let (hidden, _) = model
         .decoder
-        .forward_embeds(Tensor::cat(pieces, 1), Tensor::cat(real, 1), None);
-    let [_, total, d] = hidden.dims();
-    model.decoder.logits(hidden.slice([0..b, total - len_a..total, 0..d]))
+        .forward_embeds_keep(embeds, Tensor::cat(real, 1), None, total - len_a..total);
+    model.decoder.logits(hidden)
 }
 
 /// A batch of the spec's exact shapes: random images, random ordinary token ids, no padding.
