@@ -47,9 +47,10 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 4)]
     pub rounds: usize,
     /// Run each training step as this many micro-batches at once, one thread each (as the
-    /// trainer's `[train] parallel_micro_batches`); 1: one batch with flex's ops over the pool.
-    #[arg(long, default_value_t = 1)]
-    pub micro_batches: usize,
+    /// trainer's `[train] parallel_micro_batches`); 1: one batch with the ops spread over the
+    /// device. Default: one per CPU thread on flex (how `configs/small.toml` trains), 1 elsewhere.
+    #[arg(long)]
+    pub micro_batches: Option<usize>,
     /// Model and data seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -92,6 +93,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         figures,
         seed: args.seed,
     };
+    let micro_batches = args.micro_batches.unwrap_or_else(|| {
+        if args.device == "flex" { bench::system::cpu_threads().min(spec.shape.batch) } else { 1 }
+    });
     let shape = &spec.shape;
     eprintln!(
         "bench {}: batch {}, {} image(s) {}² ({} tokens), question {}, target {}, answer {}, {} slots, vocab {} \
@@ -112,10 +116,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         args.device,
         options.warmup,
         options.steps,
-        args.micro_batches.max(1),
+        micro_batches.max(1),
     );
     let mut session = BenchSession::new(spec, &device, args.seed)
-        .with_micro_batches(args.micro_batches)
+        .with_micro_batches(micro_batches)
         .map_err(|e| anyhow!(e))?;
 
     let record = if args.compare {

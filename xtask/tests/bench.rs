@@ -23,7 +23,8 @@ fn temp(name: &str) -> PathBuf {
 fn the_record_has_the_fixed_shapes_and_every_field() {
     let path = temp("tiny.json");
     let (ok, stdout, stderr) = xtask(&[
-        "bench", "--config", "tiny", "--steps", "2", "--warmup", "1", "--json", path.to_str().unwrap(),
+        "bench", "--config", "tiny", "--steps", "2", "--warmup", "1", "--micro-batches", "1", "--json",
+        path.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("amvl-burn tiny b=4 on flex f32"), "{stdout}");
