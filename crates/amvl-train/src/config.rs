@@ -32,8 +32,15 @@ pub struct TrainConfig {
     pub grad_clip: f64,
     pub log_every: u64,
     pub checkpoint_every: u64,
-    /// Skip an optimizer step whose loss is not finite (otherwise stop the run).
+    /// Skip an optimizer step whose loss is not finite (otherwise stop the run). Needs
+    /// `check_every = 1`.
     pub skip_nonfinite: bool,
+    /// How often (in steps) the loss terms are read back to the host. 1: every step, before the
+    /// update, so a non-finite loss stops the run (or is skipped) before it reaches the weights.
+    /// N > 1: at every N-th step, log step and checkpoint and at the end, with no host
+    /// synchronisation in between (for GPUs); a non-finite loss then stops the run at the next
+    /// read, and no checkpoint is written after it.
+    pub check_every: u64,
     pub seed: u64,
     /// Parts kept fixed: `vision` and/or `decoder`.
     pub freeze: Vec<String>,
@@ -63,6 +70,7 @@ impl Default for TrainConfig {
             log_every: 10,
             checkpoint_every: 100,
             skip_nonfinite: false,
+            check_every: 1,
             seed: 0,
             freeze: Vec::new(),
             vision_lr_scale: 1.0,
@@ -163,6 +171,16 @@ impl RunConfig {
         }
         if self.train.batch_size == 0 || self.train.grad_accum == 0 || self.train.steps == 0 {
             return Err("train.batch_size, train.grad_accum and train.steps must be positive".into());
+        }
+        if self.train.log_every == 0 || self.train.checkpoint_every == 0 {
+            return Err("train.log_every and train.checkpoint_every must be at least 1".into());
+        }
+        if self.train.check_every == 0 || (self.train.skip_nonfinite && self.train.check_every > 1) {
+            return Err(format!(
+                "train.check_every must be at least 1, and 1 with train.skip_nonfinite (a step can only be \
+                 skipped when its loss is read before the update); got {}",
+                self.train.check_every
+            ));
         }
         if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
             return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));

@@ -83,6 +83,22 @@ pub enum TrainError {
         reverse: f32,
         last_checkpoint: String,
     },
+    #[error(
+        "non-finite loss in steps {first}..={last} (their mean: total {total}, ntp {ntp}, forward {forward}, \
+         reverse {reverse}), found when the loss terms were next read (train.check_every = {check_every}): the \
+         weights in memory may hold NaN, and no checkpoint was written after it. Last good checkpoint: {last_checkpoint}. Set \
+         train.check_every = 1 to stop before a non-finite loss reaches the weights, or lower train.learning_rate"
+    )]
+    NonFiniteWindow {
+        first: u64,
+        last: u64,
+        total: f32,
+        ntp: f32,
+        forward: f32,
+        reverse: f32,
+        check_every: u64,
+        last_checkpoint: String,
+    },
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
     #[error("data: {0}")]
@@ -94,11 +110,14 @@ pub enum TrainError {
     },
 }
 
-/// What one micro-batch gives the step: its loss terms and, when they are finite, its gradients
-/// (all parameters, and the vision tower's apart when it has its own learning rate).
+/// What one micro-batch gives the step: its loss terms and, when they are finite (or were not
+/// read), its gradients (all parameters, and the vision tower's apart when it has its own
+/// learning rate).
 struct MicroOutput {
-    /// total, ntp, forward, reverse, KL(q‖p), KL(p‖q)
-    scalars: Vec<f32>,
+    /// total, ntp, forward, reverse, KL(q‖p), KL(p‖q): [6], on the device.
+    terms: Tensor<1>,
+    /// The same six values read to the host, when this step reads them.
+    read: Option<Vec<f32>>,
     beta: f64,
     gamma: f64,
     grads: Option<(GradientsParams, Option<GradientsParams>)>,
@@ -110,11 +129,14 @@ struct MicroJob<'a> {
     step: u64,
     grad_accum: usize,
     split_vision: bool,
+    /// Read the loss terms to the host now (and skip the backward pass when one is not finite);
+    /// otherwise they stay on the device and nothing waits for it.
+    read: bool,
 }
 
 impl MicroJob<'_> {
     /// Loss terms of `batch` under `model` (with the latent noise `noise`), then gradients of
-    /// total / grad_accum unless a term is not finite.
+    /// total / grad_accum unless a term was read and is not finite.
     fn run(&self, model: &AmvlModel, batch: AmvlBatch, noise: Option<Tensor<3>>) -> MicroOutput {
         let out = model.forward_train_with(&batch, true, noise);
         let terms = self.loss.compute(
@@ -125,7 +147,7 @@ impl MicroJob<'_> {
             out.prior.as_ref(),
             out.posterior.as_ref(),
         );
-        let scalars: Vec<f32> = Tensor::cat(
+        let scalars = Tensor::cat(
             vec![
                 terms.total.clone(),
                 terms.ntp.clone(),
@@ -136,13 +158,15 @@ impl MicroJob<'_> {
             ],
             0,
         )
-        .into_data()
-        .try_into_vec_as::<f32>()
-        .expect("loss scalars");
+        .detach();
+        let read = self
+            .read
+            .then(|| scalars.clone().into_data().try_into_vec_as::<f32>().expect("loss scalars"));
         let (beta, gamma) = (terms.beta, terms.gamma);
-        if !scalars.iter().all(|v| v.is_finite()) {
+        if read.as_ref().is_some_and(|v| !v.iter().all(|x| x.is_finite())) {
             return MicroOutput {
-                scalars,
+                terms: scalars,
+                read,
                 beta,
                 gamma,
                 grads: None,
@@ -154,7 +178,8 @@ impl MicroJob<'_> {
             .then(|| GradientsParams::from_module(&mut raw, &model.vision));
         let grads = GradientsParams::from_grads(raw, model);
         MicroOutput {
-            scalars,
+            terms: scalars,
+            read,
             beta,
             gamma,
             grads: Some((grads, vision)),
@@ -323,6 +348,10 @@ pub fn train(
     let micro_pools = (train.parallel_micro_batches && train.grad_accum > 1)
         .then(|| single_thread_pools(train.grad_accum))
         .flatten();
+    // With `check_every > 1`, the steps' mean loss terms are summed on the device until read.
+    let read_each_step = train.check_every <= 1;
+    let mut pending: Option<Tensor<1>> = None;
+    let mut pending_steps = 0u64;
     while state.step < train.steps {
         let step = state.step;
         let lr = learning_rate(train, step);
@@ -350,6 +379,7 @@ pub fn train(
             step,
             grad_accum: train.grad_accum,
             split_vision,
+            read: read_each_step,
         };
         let results = match &micro_pools {
             Some(pools) => job.run_parallel(&model, inputs, pools, device),
@@ -367,11 +397,17 @@ pub fn train(
                 outs
             }
         };
+        let mut step_terms: Option<Tensor<1>> = None;
         for out in results {
             (beta, gamma) = (out.beta, out.gamma);
-            for (v, s) in values.iter_mut().zip(&out.scalars) {
+            for (v, s) in values.iter_mut().zip(out.read.iter().flatten()) {
                 *v += s / train.grad_accum as f32;
             }
+            let terms = out.terms / train.grad_accum as f32;
+            step_terms = Some(match step_terms {
+                Some(sum) => sum + terms,
+                None => terms,
+            });
             match out.grads {
                 Some((grads, vision)) => {
                     if let Some(vision) = vision {
@@ -408,14 +444,46 @@ pub fn train(
         model = optim.step(lr, model, accumulator.grads());
         state.step += 1;
         state.samples_seen += samples_per_step;
-        for (w, v) in window.iter_mut().zip(values) {
-            *w += v as f64;
+        if read_each_step {
+            for (w, v) in window.iter_mut().zip(values) {
+                *w += v as f64;
+            }
+        } else if let Some(terms) = step_terms {
+            pending = Some(match pending.take() {
+                Some(sum) => sum + terms,
+                None => terms,
+            });
+            pending_steps += 1;
         }
         window_steps += 1;
 
         let user_stop = progress.should_stop();
         let at_end = state.step == train.steps || stop.0 == Some(state.step) || user_stop;
-        if state.step % train.log_every == 0 || at_end {
+        let log_now = state.step % train.log_every == 0 || at_end;
+        let checkpoint_now = state.step % train.checkpoint_every == 0 || at_end;
+        if log_now || checkpoint_now || state.step % train.check_every == 0 {
+            if let Some(sum) = pending.take() {
+                let read: Vec<f32> = sum.into_data().try_into_vec_as::<f32>().expect("loss scalars");
+                let steps = std::mem::take(&mut pending_steps);
+                if !read.iter().all(|v| v.is_finite()) {
+                    let mean = |i: usize| read[i] / steps as f32;
+                    return Err(TrainError::NonFiniteWindow {
+                        first: state.step - steps,
+                        last: state.step - 1,
+                        total: mean(0),
+                        ntp: mean(1),
+                        forward: mean(2),
+                        reverse: mean(3),
+                        check_every: train.check_every,
+                        last_checkpoint,
+                    });
+                }
+                for (w, v) in window.iter_mut().zip(read) {
+                    *w += v as f64;
+                }
+            }
+        }
+        if log_now {
             let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
             let n = window_steps as f64;
             let per_step = elapsed / n;
@@ -443,7 +511,7 @@ pub fn train(
             window_steps = 0;
             window_start = Instant::now();
         }
-        if state.step % train.checkpoint_every == 0 || at_end {
+        if checkpoint_now {
             state.elapsed_seconds = run_start.elapsed().as_secs_f64();
             let path = checkpoints.save(&model, &optim, &state)?;
             last_checkpoint = path.display().to_string();
