@@ -13,6 +13,7 @@ pub mod eval;
 pub mod experiment;
 pub mod lr;
 pub mod metrics;
+pub mod parallel;
 pub mod run;
 pub mod session;
 pub mod trainer;

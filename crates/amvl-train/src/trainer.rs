@@ -16,6 +16,7 @@ use crate::bucketed_order::BucketedOrder;
 use crate::data_order::{DataOrder, mix_seed};
 use crate::lr::learning_rate;
 use crate::metrics::{MetricsLog, StepRecord};
+use crate::parallel::{run_on_pools, single_thread_pools};
 
 /// Anything that can hand the trainer a batch of training items by index.
 pub trait BatchSource {
@@ -186,10 +187,9 @@ impl MicroJob<'_> {
         }
     }
 
-    /// All micro-batches at once, one per thread, each thread with its own one-thread pool for
-    /// flex's ops and its own copy of the model (`fork`: the same parameters and ids, a separate
-    /// autodiff graph). Outputs come back in micro-batch order, so accumulating them gives the
-    /// same sum whatever thread finishes first.
+    /// All micro-batches at once ([`run_on_pools`]), each with its own copy of the model (`fork`:
+    /// the same parameters and ids, a separate autodiff graph). Outputs come back in micro-batch
+    /// order, so accumulating them gives the same sum whatever thread finishes first.
     fn run_parallel(
         &self,
         model: &AmvlModel,
@@ -197,28 +197,12 @@ impl MicroJob<'_> {
         pools: &[rayon::ThreadPool],
         device: &Device,
     ) -> Vec<MicroOutput> {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = inputs
-                .into_iter()
-                .zip(pools)
-                .map(|((batch, noise), pool)| {
-                    let copy = model.clone().fork(device);
-                    scope.spawn(move || pool.install(|| self.run(&copy, batch, noise)))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
-        })
+        let jobs: Vec<_> = inputs
+            .into_iter()
+            .map(|(batch, noise)| (model.clone().fork(device), batch, noise))
+            .collect();
+        run_on_pools(jobs, pools, |(copy, batch, noise)| self.run(&copy, batch, noise))
     }
-}
-
-/// `n` rayon pools of one thread each (None if the system refuses threads).
-fn single_thread_pools(n: usize) -> Option<Vec<rayon::ThreadPool>> {
-    (0..n)
-        .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().ok())
-        .collect()
 }
 
 /// Receives progress; the CLI prints lines or draws a bar.
@@ -403,11 +387,13 @@ pub fn train(
             for (v, s) in values.iter_mut().zip(out.read.iter().flatten()) {
                 *v += s / train.grad_accum as f32;
             }
-            let terms = out.terms / train.grad_accum as f32;
-            step_terms = Some(match step_terms {
-                Some(sum) => sum + terms,
-                None => terms,
-            });
+            if !read_each_step {
+                let terms = out.terms / train.grad_accum as f32;
+                step_terms = Some(match step_terms {
+                    Some(sum) => sum + terms,
+                    None => terms,
+                });
+            }
             match out.grads {
                 Some((grads, vision)) => {
                     if let Some(vision) = vision {

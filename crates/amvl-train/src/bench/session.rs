@@ -12,6 +12,7 @@ use burn::tensor::Distribution;
 use std::time::Instant;
 
 use super::spec::{BenchSpec, LOSS_STEP, token_id};
+use crate::parallel::{run_on_pools, single_thread_pools};
 use crate::trainer::{init_model, optimizer};
 
 /// What one measurement times. The names are the JSON keys on both sides (ours and PyTorch's).
@@ -125,10 +126,8 @@ impl BenchSession {
                     self.spec.shape.batch
                 ));
             }
-            let pools = (0..parts)
-                .map(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("thread pools for {parts} micro-batches: {e}"))?;
+            let pools = single_thread_pools(parts)
+                .ok_or_else(|| format!("could not start {parts} threads for {parts} micro-batches"))?;
             self.micro_pools = Some(pools);
         }
         Ok(self)
@@ -166,24 +165,10 @@ impl BenchSession {
         let parts = self.batch.split(pools.len());
         let scale = 1.0 / parts.len() as f32;
         let loss = &self.loss;
-        let grads: Vec<GradientsParams> = std::thread::scope(|scope| {
-            let handles: Vec<_> = parts
-                .into_iter()
-                .zip(pools)
-                .map(|(part, pool)| {
-                    let copy = model.clone().fork(&self.device);
-                    scope.spawn(move || {
-                        pool.install(|| {
-                            let value = objective(&copy, loss, &part, figure) * scale;
-                            GradientsParams::from_grads(value.backward(), &copy)
-                        })
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+        let jobs: Vec<_> = parts.into_iter().map(|part| (model.clone().fork(&self.device), part)).collect();
+        let grads = run_on_pools(jobs, pools, |(copy, part)| {
+            let value = objective(&copy, loss, &part, figure) * scale;
+            GradientsParams::from_grads(value.backward(), &copy)
         });
         let mut accumulator = GradientsAccumulator::new();
         for g in grads {
