@@ -4,7 +4,7 @@
 #   bench/gpu.sh XTASK [OUT]
 #
 # XTASK: a release xtask built with the cuda feature (scripts/cuda-build.sh; gzip it to carry it
-# to a lent machine). OUT (default bench-out/): one JSON record per run and bench-gpu.log.
+# to a GPU machine). OUT (default bench-out/): one JSON record per run and bench-gpu.log.
 # Ours always runs: `base` in bf16 (the target) and in f32. The PyTorch comparisons (eager bf16
 # and torch.compile) run only where a Python with torch and CUDA is found: $AMVL_TORCH_PYTHON,
 # else python3.

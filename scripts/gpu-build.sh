@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds what a lent GPU machine runs (scripts/gpu-check.sh) into gpu-bundle/ (git-ignored):
+# Builds what a GPU machine runs (scripts/gpu-check.sh) into gpu-bundle/ (git-ignored):
 # the release xtask with flex, wgpu and cuda (scripts/cuda-build.sh), and the cross-backend test
-# binaries built with cuda, each gzipped to fit the device tool's 64 MiB transfer.
+# binaries built with cuda, each gzipped to stay under 64 MiB for the transfer to that machine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

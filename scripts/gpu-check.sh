@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs on a lent GPU machine, from a copy of the repository that carries gpu-bundle/ (see
+# Runs on a GPU machine, from a copy of the repository that carries gpu-bundle/ (see
 # scripts/gpu-build.sh): the backend comparison in f32, bf16 and f16, and the CUDA tests.
 # Results: $OUT/gpu-results.tgz (every log and JSON record) and the logs beside it ($OUT, or
-# ./gpu-results without the device tool).
+# ./gpu-results when OUT is not set).
 set -uo pipefail
 dest="${OUT:-gpu-results}"
 out=/tmp/gpu-results

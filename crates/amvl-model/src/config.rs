@@ -24,8 +24,8 @@ pub struct ModelConfig {
     pub image_slot_embeddings: usize,
     /// Subtract each image's mean vision feature from its tokens before the projector. A tower
     /// trained from scratch otherwise collapses its tokens onto one shared direction early on
-    /// (99.8% of the output energy, README "Where the plateau is") and the decoder learns to
-    /// ignore the images.
+    /// (99.8% of the output energy, docs/history.md "The cause of the plateau") and the decoder
+    /// learns to ignore the images.
     pub center_image_tokens: bool,
     pub target: TargetMode,
 }

@@ -116,7 +116,7 @@ pub fn measure(session: &mut BenchSession, options: &BenchOptions) -> Timings {
 }
 
 /// Samples, decoder tokens and generated tokens per second from the medians, and the in-run
-/// ratios the targets are stated in. `figures` maps a figure key to its stats.
+/// ratios the targets are stated in. `figures` maps a figure key to its stats.
 pub fn derived(shape: &BenchShape, stats: &serde_json::Map<String, Value>) -> Value {
     let median = |key: &str| stats.get(key).and_then(|s| s["median_s"].as_f64());
     let per_s = |n: f64, key: &str| median(key).map(|t| n / t);
