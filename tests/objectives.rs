@@ -15,7 +15,7 @@ fn terms_for(objective: Objective, step: u64) -> (amvl::loss::LossTerms, usize, 
     }
     let model = config.init(&device);
     let batch = synthetic_batch(&device, 7).to_device(&device);
-    let out = model.forward_train(&batch);
+    let out = model.forward_train_path(&batch, true, None, objective.latent_path());
     let loss = AmvlLoss::new(LossConfig::default().with_objective(objective));
     let terms = loss.compute(
         step,
@@ -41,7 +41,7 @@ fn totals_equal_the_sum_of_reported_terms() {
             Objective::Amvl | Objective::AmvlReverseFirst | Objective::Dreamer => (true, true),
             Objective::Fwd | Objective::Elbo => (true, false),
             Objective::Rev => (false, true),
-            Objective::NtpOnly | Objective::NoLatent => (false, false),
+            Objective::NtpOnly | Objective::NoLatent | Objective::PriorNtp | Objective::Pause => (false, false),
         };
         assert_eq!(fwd > 0.0, want_fwd, "{objective}: forward term {fwd}");
         assert_eq!(rev > 0.0, want_rev, "{objective}: reverse term {rev}");
@@ -95,4 +95,28 @@ fn free_bits_floor_the_kl_and_stop_its_gradient() {
 fn unknown_objective_names_the_choices() {
     let err = "amvll".parse::<Objective>().unwrap_err().to_string();
     assert!(err.contains("amvll") && err.contains("amvl_reverse_first"), "{err}");
+}
+
+/// `prior_ntp` trains the prior head through NTP and never builds a posterior; `pause` reads
+/// neither head: its slots are the learned embeddings.
+#[test]
+fn prior_ntp_and_pause_fill_the_slots_without_a_posterior() {
+    let device = device().autodiff();
+    device.seed(43);
+    let model = tiny_config().init(&device);
+    let batch = synthetic_batch(&device, 9).to_device(&device);
+    for (objective, prior_grads) in [(Objective::PriorNtp, true), (Objective::Pause, false)] {
+        let out = model.forward_train_path(&batch, true, None, objective.latent_path());
+        assert!(out.posterior.is_none(), "{objective}");
+        assert_eq!(out.prior.is_some(), prior_grads, "{objective}");
+        let loss = amvl::loss::masked_cross_entropy(out.logits, batch.answer_target.clone(), batch.answer_mask.clone());
+        let grads = loss.backward();
+        let block = model.latent.as_ref().unwrap();
+        let head = block.prior_head.mean.weight.val().grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
+        assert_eq!(head.is_some_and(|g| g > 0.0), prior_grads, "{objective}: prior head gradient {head:?}");
+        let slots = block.slots.embedding.val().grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
+        assert_eq!(slots.is_some_and(|g| g > 0.0), true, "{objective}: slot embeddings reach the loss");
+        let posterior = block.posterior_head.mean.weight.val().grad(&grads);
+        assert!(posterior.is_none_or(|g| g.abs().sum().into_scalar::<f32>() == 0.0), "{objective}");
+    }
 }

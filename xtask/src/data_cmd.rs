@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use amvl_data::{
+    HopsConfig, HopsMapping, LatentTask, LatentTaskExport, export_latent_task,
     BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task,
     export_suite, write_jsonl, write_suite_preview,
 };
@@ -11,14 +12,40 @@ use anyhow::Context;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum DataCommand {
-    /// Write a split of the suite as DIR/data.jsonl, DIR/images/*.png and DIR/tokenizer.json.
+    /// Write a split of the suite as DIR/data.jsonl, DIR/images/*.png and DIR/tokenizer.json;
+    /// or, with `--set channel|hops`, a latent-task set as DIR/{train,test-id,test-ood}/data.jsonl
+    /// and DIR/tokenizer.json (the layout `train --data DIR` reads).
     Export {
-        /// train, val, test-id or test-ood.
+        /// suite, channel (an answer only y knows) or hops (pointer chasing).
+        #[arg(long, default_value = "suite")]
+        set: String,
+        /// train, val, test-id or test-ood (suite only).
         #[arg(long)]
-        split: Split,
-        /// Items per task.
+        split: Option<Split>,
+        /// Items per task (suite only).
         #[arg(long)]
-        per_task: usize,
+        per_task: Option<usize>,
+        /// Training items (channel, hops).
+        #[arg(long, default_value_t = 6000)]
+        train_items: usize,
+        /// Items of test-id and of test-ood each (channel, hops).
+        #[arg(long, default_value_t = 1000)]
+        eval_items: usize,
+        /// hops: in_context (each question states its links) or learned (fixed maps).
+        #[arg(long, default_value = "in_context")]
+        mapping: HopsMapping,
+        /// hops: nodes, maps (learned), hops in distribution, hops of test-ood, % of multi-hop
+        /// questions held out of training (learned).
+        #[arg(long, default_value_t = HopsConfig::default().nodes)]
+        nodes: usize,
+        #[arg(long, default_value_t = HopsConfig::default().maps)]
+        maps: usize,
+        #[arg(long, default_value_t = HopsConfig::default().max_hops)]
+        max_hops: usize,
+        #[arg(long, default_value_t = HopsConfig::default().ood_hops)]
+        ood_hops: usize,
+        #[arg(long, default_value_t = HopsConfig::default().holdout_percent)]
+        holdout: u64,
         /// Output folder (must be empty or absent unless --force).
         #[arg(long)]
         out: PathBuf,
@@ -79,8 +106,17 @@ pub enum DataCommand {
 pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
     match cmd {
         DataCommand::Export {
+            set,
             split,
             per_task,
+            train_items,
+            eval_items,
+            mapping,
+            nodes,
+            maps,
+            max_hops,
+            ood_hops,
+            holdout,
             out,
             seed,
             tasks,
@@ -88,6 +124,27 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
             force,
             tokenizer_items,
         } => {
+            if set != "suite" {
+                let export = LatentTaskExport {
+                    task: set.parse::<LatentTask>()?,
+                    seed,
+                    train_items,
+                    eval_items,
+                    image_size,
+                    hops: HopsConfig { mapping, nodes, maps, max_hops, ood_hops, holdout_percent: holdout },
+                    out,
+                    force,
+                };
+                for (split, n) in export_latent_task(&export)
+                    .with_context(|| format!("exporting {set} to {}", export.out.display()))?
+                {
+                    println!("{split}: {n} items in {}", export.out.join(split.name()).display());
+                }
+                return Ok(());
+            }
+            let (Some(split), Some(per_task)) = (split, per_task) else {
+                anyhow::bail!("--set suite needs --split and --per-task");
+            };
             let tasks = Task::parse_list(&tasks)?;
             let opts = ExportOptions {
                 seed,

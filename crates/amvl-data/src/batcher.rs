@@ -9,7 +9,8 @@
 //!   letter is still the first token generated, the explanation after it supervises every token;
 //!   with `rationale_before_answer`, `<rationale> r… <answer> L` and `r… <answer> L <eos>`: the
 //!   reasoning chain is decoded first and the letter follows `<answer>`;
-//! - target (what the posterior sees): mode `answer` → `L`; mode `rationale_answer` →
+//! - target (what the posterior sees, `[model] posterior_input`): `answer` → `L`; `rationale` →
+//!   `<rationale> rationale…` (the chain without its answer); `rationale_answer` →
 //!   `<rationale> rationale… <answer> L`.
 //!
 //! Items with a hidden answer (BLINK test) get `L` = nothing: answer_input `<answer>`,
@@ -257,9 +258,12 @@ impl AmvlBatcher {
         let target = match self.cfg.target_mode {
             TargetMode::Answer if letter.is_empty() => vec![t.answer_id()],
             TargetMode::Answer => letter.clone(),
-            TargetMode::RationaleAnswer => {
-                let mut tail = vec![t.answer_id()];
-                tail.extend(&letter);
+            TargetMode::Rationale | TargetMode::RationaleAnswer => {
+                let mut tail = Vec::new();
+                if self.cfg.target_mode == TargetMode::RationaleAnswer {
+                    tail.push(t.answer_id());
+                    tail.extend(&letter);
+                }
                 let mut rat = vec![t.rationale_id()];
                 rat.extend(t.encode(item.rationale.as_deref().unwrap_or(""))?);
                 let total = rat.len() + tail.len();
@@ -272,8 +276,8 @@ impl AmvlBatcher {
                             max: self.cfg.max_target_len,
                         });
                     }
-                    // Cut the rationale, keep `<answer> L`.
-                    let keep = self.cfg.max_target_len.saturating_sub(tail.len());
+                    // Cut the rationale, keep `<answer> L` (with `rationale`, keep `<rationale>`).
+                    let keep = self.cfg.max_target_len.saturating_sub(tail.len()).max(1);
                     rat.truncate(keep);
                 }
                 rat.extend(tail);

@@ -2,11 +2,15 @@ use burn::nn::{Initializer, LinearConfig};
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::block::LatentBlock;
+use crate::bounds::LogStdBounds;
+use crate::error::LatentConfigError;
 use crate::head::{GaussianHead, GaussianHeadConfig};
 use crate::injector::Injector;
+use crate::reader::PosteriorReader;
 use crate::slots::LatentSlots;
 
-/// The latent block's shape.
+/// The latent block's shape (`[model.latent]`).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct LatentConfig {
@@ -16,9 +20,16 @@ pub struct LatentConfig {
     pub d_latent: usize,
     /// Width of the head's hidden layer.
     pub head_hidden: usize,
-    /// Clamp range for log σ.
+    /// Range of log σ.
     pub log_std_min: f64,
     pub log_std_max: f64,
+    /// log σ of both heads at initialisation. Well below 0, so that the injected noise starts
+    /// small beside the posterior mean's dependence on y.
+    pub log_std_init: f64,
+    /// How log σ is kept in range.
+    pub log_std_bounds: LogStdBounds,
+    /// What the posterior head reads besides its slot states.
+    pub posterior_reader: PosteriorReader,
 }
 
 impl Default for LatentConfig {
@@ -29,24 +40,29 @@ impl Default for LatentConfig {
             head_hidden: 64,
             log_std_min: -5.0,
             log_std_max: 2.0,
+            log_std_init: -2.0,
+            log_std_bounds: LogStdBounds::Soft,
+            posterior_reader: PosteriorReader::SlotsAndTarget,
         }
     }
 }
 
 impl LatentConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LatentConfigError> {
         if self.d_latent == 0 || self.head_hidden == 0 {
-            return Err("latent.d_latent and latent.head_hidden must be positive".into());
+            return Err(LatentConfigError::ZeroWidth);
         }
-        if self.log_std_min >= self.log_std_max {
-            return Err(format!(
-                "latent.log_std_min ({}) must be below latent.log_std_max ({})",
-                self.log_std_min, self.log_std_max
-            ));
+        let (min, max, init) = (self.log_std_min, self.log_std_max, self.log_std_init);
+        if min >= max {
+            return Err(LatentConfigError::EmptyRange { min, max });
+        }
+        if !(init > min && init < max) {
+            return Err(LatentConfigError::InitOutsideRange { init, min, max });
         }
         Ok(())
     }
 
+    /// The prior head's shape; the posterior's adds a reader of y when configured.
     pub fn head(&self, d_model: usize) -> GaussianHeadConfig {
         GaussianHeadConfig {
             d_model,
@@ -54,6 +70,19 @@ impl LatentConfig {
             d_latent: self.d_latent,
             log_std_min: self.log_std_min,
             log_std_max: self.log_std_max,
+            log_std_init: self.log_std_init,
+            bounds: self.log_std_bounds,
+            reads_target: false,
+        }
+    }
+
+    /// The whole block for a decoder of width `d_model`.
+    pub fn init(&self, d_model: usize, device: &Device) -> LatentBlock {
+        LatentBlock {
+            slots: self.init_slots(d_model, device),
+            prior_head: self.init_head(d_model, device),
+            posterior_head: self.init_posterior_head(d_model, device),
+            injector: self.init_injector(d_model, device),
         }
     }
 
@@ -73,9 +102,15 @@ impl LatentConfig {
         }
     }
 
-    /// Builds the prior head (p(z|x), or q(z|x,y) — the two are the same shape).
+    /// The prior head p(z|x).
     pub fn init_head(&self, d_model: usize, device: &Device) -> GaussianHead {
         self.head(d_model).init(device)
     }
-}
 
+    /// The posterior head q(z|x,y).
+    pub fn init_posterior_head(&self, d_model: usize, device: &Device) -> GaussianHead {
+        let mut config = self.head(d_model);
+        config.reads_target = self.posterior_reader == PosteriorReader::SlotsAndTarget;
+        config.init(device)
+    }
+}

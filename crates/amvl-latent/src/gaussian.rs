@@ -3,6 +3,15 @@ use burn::tensor::{Distribution, FloatDType};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_3;
 
+/// KL between two diagonal Gaussians, split by what differs.
+#[derive(Clone, Debug)]
+pub struct KlParts {
+    /// [batch, slots]: `Σ_d (μ₁−μ₂)²/2σ₂²`, the part a linear read-out of the means can use.
+    pub mean: Tensor<2>,
+    /// [batch, slots]: `Σ_d log(σ₂/σ₁) + σ₁²/2σ₂² − ½`, the part from the spreads alone.
+    pub variance: Tensor<2>,
+}
+
 /// A factorized diagonal Gaussian per latent slot.
 #[derive(Clone, Debug)]
 pub struct DiagGaussian {
@@ -70,6 +79,22 @@ impl DiagGaussian {
             + (var_self + diff.powi_scalar(2)) * inv_var_other * 0.5
             - 0.5;
         per_dim.sum_dim(2).squeeze_dim(2)
+    }
+
+    /// KL(self ‖ other) split into its mean part `Σ_d (μ₁−μ₂)²/2σ₂²` and its variance part
+    /// `Σ_d log(σ₂/σ₁) + σ₁²/2σ₂² − ½` (≥ 0, zero iff σ₁ = σ₂), each [batch, slots]; they add up
+    /// to [`kl`](Self::kl).
+    pub fn kl_parts(&self, other: &DiagGaussian) -> KlParts {
+        let f32 = |t: &Tensor<3>| t.clone().cast(FloatDType::F32);
+        let (log_std_self, log_std_other) = (f32(&self.log_std), f32(&other.log_std));
+        let var_self = (log_std_self.clone() * 2.0).exp();
+        let inv_var_other = (log_std_other.clone() * -2.0).exp();
+        let diff = f32(&self.mean) - f32(&other.mean);
+        let mean = (diff.powi_scalar(2) * inv_var_other.clone() * 0.5).sum_dim(2).squeeze_dim(2);
+        let variance = (log_std_other - log_std_self + var_self * inv_var_other * 0.5 - 0.5)
+            .sum_dim(2)
+            .squeeze_dim(2);
+        KlParts { mean, variance }
     }
 
     /// Differential entropy per slot: `Σ_d (½ ln 2πe + log σ)`, [batch, slots].

@@ -3,6 +3,7 @@ use burn::prelude::*;
 use burn::tensor::activation::gelu;
 use serde::{Deserialize, Serialize};
 
+use crate::bounds::LogStdBounds;
 use crate::gaussian::DiagGaussian;
 
 /// A light variational head: hidden state → (μ, log σ) per slot.
@@ -13,6 +14,12 @@ pub struct GaussianHeadConfig {
     pub d_latent: usize,
     pub log_std_min: f64,
     pub log_std_max: f64,
+    /// log σ of every dimension at initialisation (the log σ layer's bias; its weights start small).
+    pub log_std_init: f64,
+    pub bounds: LogStdBounds,
+    /// Give the head a second input, a summary of the target's states [batch, d_model], through
+    /// its own layer (the posterior's reader of y).
+    pub reads_target: bool,
 }
 
 impl GaussianHeadConfig {
@@ -21,38 +28,64 @@ impl GaussianHeadConfig {
             mean: 0.0,
             std: 0.02,
         };
+        let bias = self.bounds.raw_for(self.log_std_init, self.log_std_min, self.log_std_max);
+        let mut log_std = LinearConfig::new(self.d_hidden, self.d_latent)
+            .with_initializer(small.clone())
+            .init(device);
+        log_std.bias = log_std.bias.map(|b| b.map(|t| t.zeros_like() + bias));
         GaussianHead {
             hidden: LinearConfig::new(self.d_model, self.d_hidden).init(device),
+            target: self
+                .reads_target
+                .then(|| LinearConfig::new(self.d_model, self.d_hidden).with_bias(false).init(device)),
             mean: LinearConfig::new(self.d_hidden, self.d_latent)
-                .with_initializer(small.clone())
-                .init(device),
-            log_std: LinearConfig::new(self.d_hidden, self.d_latent)
                 .with_initializer(small)
                 .init(device),
+            log_std,
             log_std_min: self.log_std_min,
             log_std_max: self.log_std_max,
+            bounds: self.bounds,
         }
     }
 }
 
-/// Prior and posterior are two instances of this head.
+/// Prior and posterior are two instances of this head; the posterior's may also read y.
 #[derive(Module, Debug)]
 pub struct GaussianHead {
     pub hidden: Linear,
+    /// The reader of the target summary (posterior only, when configured).
+    pub target: Option<Linear>,
     pub mean: Linear,
     pub log_std: Linear,
     pub log_std_min: f64,
     pub log_std_max: f64,
+    #[module(skip)]
+    pub bounds: LogStdBounds,
 }
 
 impl GaussianHead {
     /// Hidden states at the latent slots [batch, slots, d_model] → one Gaussian per slot.
     pub fn forward(&self, hidden: Tensor<3>) -> DiagGaussian {
-        let h = gelu(self.hidden.forward(hidden));
+        self.forward_with_target(hidden, None)
+    }
+
+    /// As [`forward`](Self::forward), adding the reader's view of `target` [batch, d_model]
+    /// (a summary of y's states) to every slot's hidden layer. Ignored by a head without a reader.
+    pub fn forward_with_target(&self, hidden: Tensor<3>, target: Option<Tensor<2>>) -> DiagGaussian {
+        let mut pre = self.hidden.forward(hidden);
+        if let (Some(reader), Some(target)) = (&self.target, target) {
+            let [batch, d_hidden] = [target.dims()[0], self.mean.weight.dims()[0]];
+            pre = pre + reader.forward(target).reshape([batch, 1, d_hidden]);
+        }
+        let h = gelu(pre);
         let log_std = self
-            .log_std
-            .forward(h.clone())
-            .clamp(self.log_std_min, self.log_std_max);
+            .bounds
+            .apply(self.log_std.forward(h.clone()), self.log_std_min, self.log_std_max);
         DiagGaussian::new(self.mean.forward(h), log_std)
+    }
+
+    /// Whether the head reads a target summary.
+    pub fn reads_target(&self) -> bool {
+        self.target.is_some()
     }
 }

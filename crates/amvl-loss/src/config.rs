@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::free_bits::FreeBits;
+use crate::ntp::NtpReduction;
 use crate::objective::Objective;
 use crate::schedule::Schedule;
 
@@ -23,6 +24,8 @@ pub struct LossConfig {
     pub dreamer_dyn: f64,
     pub dreamer_rep: f64,
     pub dreamer_free_nats: f64,
+    /// NTP per token (default) or per sequence.
+    pub ntp_reduction: NtpReduction,
 }
 
 impl Default for LossConfig {
@@ -38,6 +41,7 @@ impl Default for LossConfig {
             dreamer_dyn: 0.5,
             dreamer_rep: 0.1,
             dreamer_free_nats: 1.0,
+            ntp_reduction: NtpReduction::Token,
         }
     }
 }
@@ -68,7 +72,9 @@ impl LossConfig {
             Objective::Dreamer => Schedule::Constant {
                 value: self.dreamer_dyn,
             },
-            Objective::Rev | Objective::NtpOnly | Objective::NoLatent => Schedule::zero(),
+            Objective::Rev | Objective::NtpOnly | Objective::NoLatent | Objective::PriorNtp | Objective::Pause => {
+                Schedule::zero()
+            }
         }
     }
 
@@ -84,9 +90,12 @@ impl LossConfig {
             Objective::Dreamer => Schedule::Constant {
                 value: self.dreamer_rep,
             },
-            Objective::Fwd | Objective::Elbo | Objective::NtpOnly | Objective::NoLatent => {
-                Schedule::zero()
-            }
+            Objective::Fwd
+            | Objective::Elbo
+            | Objective::NtpOnly
+            | Objective::NoLatent
+            | Objective::PriorNtp
+            | Objective::Pause => Schedule::zero(),
         }
     }
 

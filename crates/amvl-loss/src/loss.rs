@@ -4,7 +4,7 @@ use burn::tensor::FloatDType;
 
 use crate::config::LossConfig;
 use crate::kl_terms::{forward_kl, reverse_kl};
-use crate::ntp::masked_cross_entropy;
+use crate::ntp::reduced_cross_entropy;
 use crate::objective::Objective;
 
 /// The loss and each of its terms. `total = ntp + forward + reverse` exactly; the weighted KL
@@ -54,7 +54,7 @@ impl AmvlLoss {
         posterior: Option<&DiagGaussian>,
     ) -> LossTerms {
         let device = logits.device();
-        let ntp = masked_cross_entropy(logits, targets, mask);
+        let ntp = reduced_cross_entropy(logits, targets, mask, self.config.ntp_reduction);
         let zero = || Tensor::<1>::zeros([1], &device).cast(FloatDType::F32);
         let beta = self.config.beta_schedule().value(step);
         let gamma = self.config.gamma_schedule().value(step);

@@ -1,3 +1,4 @@
+use amvl_latent::LatentPath;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -23,10 +24,14 @@ pub enum Objective {
     Dreamer,
     /// No latent block at all.
     NoLatent,
+    /// z = μ of the prior, trained end to end by NTP; no posterior, no KL.
+    PriorNtp,
+    /// Pause tokens: the slots' learned embeddings in the sequence, no z at all.
+    Pause,
 }
 
 impl Objective {
-    pub const ALL: [Objective; 8] = [
+    pub const ALL: [Objective; 10] = [
         Objective::Amvl,
         Objective::AmvlReverseFirst,
         Objective::NtpOnly,
@@ -35,6 +40,8 @@ impl Objective {
         Objective::Elbo,
         Objective::Dreamer,
         Objective::NoLatent,
+        Objective::PriorNtp,
+        Objective::Pause,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -47,12 +54,23 @@ impl Objective {
             Objective::Elbo => "elbo",
             Objective::Dreamer => "dreamer",
             Objective::NoLatent => "no_latent",
+            Objective::PriorNtp => "prior_ntp",
+            Objective::Pause => "pause",
         }
     }
 
     /// Whether the model builds and runs the latent block.
     pub fn uses_latent(&self) -> bool {
         *self != Objective::NoLatent
+    }
+
+    /// What fills the slots of the training decode.
+    pub fn latent_path(&self) -> LatentPath {
+        match self {
+            Objective::PriorNtp => LatentPath::PriorMean,
+            Objective::Pause => LatentPath::Slots,
+            _ => LatentPath::Posterior,
+        }
     }
 }
 
@@ -63,7 +81,7 @@ impl fmt::Display for Objective {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown objective `{0}`; expected one of: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent")]
+#[error("unknown objective `{0}`; expected one of: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent, prior_ntp, pause")]
 pub struct UnknownObjective(pub String);
 
 impl FromStr for Objective {

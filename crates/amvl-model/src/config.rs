@@ -4,7 +4,6 @@ use amvl_vision::VisionConfig;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::latent_block::LatentBlock;
 use crate::model::AmvlModel;
 use crate::projector::Projector;
 
@@ -27,6 +26,9 @@ pub struct ModelConfig {
     /// (99.8% of the output energy, docs/history.md "The cause of the plateau") and the decoder
     /// learns to ignore the images.
     pub center_image_tokens: bool,
+    /// What the posterior pass reads before its slots (`posterior_input`; formerly `target`),
+    /// independent of what the decoder is taught to write.
+    #[serde(rename = "posterior_input", alias = "target")]
     pub target: TargetMode,
 }
 
@@ -34,7 +36,7 @@ impl ModelConfig {
     pub fn validate(&self) -> Result<(), String> {
         self.vision.validate()?;
         self.decoder.validate()?;
-        self.latent.validate()?;
+        self.latent.validate().map_err(|e| e.to_string())?;
         Ok(())
     }
 
@@ -48,12 +50,7 @@ impl ModelConfig {
         }
         let d_model = self.decoder.hidden_size;
         let hidden = self.projector_hidden.unwrap_or(d_model);
-        let latent = self.has_latent().then(|| LatentBlock {
-            slots: self.latent.init_slots(d_model, device),
-            prior_head: self.latent.init_head(d_model, device),
-            posterior_head: self.latent.init_head(d_model, device),
-            injector: self.latent.init_injector(d_model, device),
-        });
+        let latent = self.has_latent().then(|| self.latent.init(d_model, device));
         AmvlModel {
             vision: self.vision.init(device),
             projector: Projector::new(

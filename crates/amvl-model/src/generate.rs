@@ -21,6 +21,8 @@ pub enum LatentChoice {
     Given(Tensor<3>),
     /// No latent block in the sequence at all.
     Removed,
+    /// The learned slot embeddings in place of injected z (how a pause-token model runs).
+    Slots,
 }
 
 #[derive(Clone, Debug)]
@@ -113,7 +115,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
                 (Some(z), None)
             }
             LatentChoice::Given(z) => (Some(z.clone()), None),
-            LatentChoice::Removed => (None, None),
+            LatentChoice::Removed | LatentChoice::Slots => (None, None),
         }
     }
 
@@ -137,12 +139,12 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let device = batch.question.device();
         let start = Tensor::<2, Int>::full([b, 1], options.answer_start as i64, &device);
         let start = self.decoder.embed_tokens(start);
-        let suffix = match &z {
-            Some(z) => {
-                let block = self.latent.as_ref().expect("latent block");
-                Tensor::cat(vec![block.injector.forward(z.clone()), start], 1)
+        let suffix = match (&z, self.latent.as_ref()) {
+            (Some(z), Some(block)) => Tensor::cat(vec![block.injector.forward(z.clone()), start], 1),
+            (None, Some(block)) if matches!(options.latent, LatentChoice::Slots) => {
+                Tensor::cat(vec![block.slots.expand(b), start], 1)
             }
-            None => start,
+            _ => start,
         };
         let len = suffix.dims()[1];
         let real = Tensor::<2, Bool>::full([b, len], true, &device);

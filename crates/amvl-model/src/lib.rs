@@ -5,7 +5,6 @@
 
 mod config;
 mod generate;
-mod latent_block;
 mod model;
 mod projector;
 mod suffix;
@@ -13,7 +12,7 @@ mod train_forward;
 
 pub use config::{ModelConfig, TargetMode};
 pub use generate::{GenerateOptions, Generation, LatentChoice};
-pub use latent_block::LatentBlock;
+pub use amvl_latent::LatentBlock;
 pub use model::AmvlModel;
 pub use projector::{ImageSlots, Projector};
 pub use suffix::Prefix;

@@ -1,9 +1,9 @@
 use amvl_core::{LanguageModel, VisionTower};
+use amvl_latent::LatentBlock;
 use amvl_decoder::Decoder;
 use amvl_vision::VisionTransformer;
 use burn::prelude::*;
 
-use crate::latent_block::LatentBlock;
 use crate::projector::Projector;
 
 /// Vision tower → projector → language model, with an optional latent block.

@@ -1,5 +1,5 @@
 use amvl_core::{AmvlBatch, DecoderCache, LanguageModel, VisionTower};
-use amvl_latent::DiagGaussian;
+use amvl_latent::{DiagGaussian, LatentPath};
 use burn::prelude::*;
 
 use crate::model::AmvlModel;
@@ -31,7 +31,38 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
     /// `shared`: run the prefix once (else three full passes); `noise` [batch, slots, d_latent]:
     /// the ε of z = μ_q + σ_q·ε (fresh standard normal when `None`).
     pub fn forward_train_with(&self, batch: &AmvlBatch, shared: bool, noise: Option<Tensor<3>>) -> TrainOutput {
+        self.forward_train_path(batch, shared, noise, LatentPath::Posterior)
+    }
+
+    /// [`forward_train_with`](Self::forward_train_with) with the slots filled as `path` says:
+    /// z ~ q (the variational objectives), z = μ_p (prior trained by NTP alone), or the slot
+    /// embeddings (pause tokens). Only `Posterior` reads the target.
+    pub fn forward_train_path(
+        &self,
+        batch: &AmvlBatch,
+        shared: bool,
+        noise: Option<Tensor<3>>,
+        path: LatentPath,
+    ) -> TrainOutput {
         let prefix = self.run_prefix(batch, shared);
+        if let (Some(block), LatentPath::PriorMean | LatentPath::Slots) = (&self.latent, path) {
+            let (prior, embeds) = match path {
+                LatentPath::PriorMean => {
+                    let prior = self.prior(&prefix);
+                    let embeds = block.injector.forward(prior.mean.clone());
+                    (Some(prior), embeds)
+                }
+                _ => (None, block.slots.expand(batch.batch_size())),
+            };
+            let z = prior.as_ref().map(|p| p.mean.clone());
+            let logits = self.decode_embeds(&prefix, Some(embeds), batch.answer_input.clone(), batch.answer_mask.clone());
+            return TrainOutput {
+                logits,
+                prior,
+                posterior: None,
+                z,
+            };
+        }
         if self.latent.is_none() {
             let logits = self.decode_logits(&prefix, None, batch.answer_input.clone(), batch.answer_mask.clone());
             return TrainOutput {
@@ -79,9 +110,16 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let slots = block.slots.expand(batch);
         let device = slots.device();
         let suffix = Tensor::cat(vec![self.decoder.embed_tokens(target), slots], 1);
-        let real = Tensor::cat(vec![mask, all_real(batch, k, &device)], 1);
-        let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, len_t..len_t + k);
-        block.posterior_head.forward(hidden)
+        let real = Tensor::cat(vec![mask.clone(), all_real(batch, k, &device)], 1);
+        if !block.posterior_head.reads_target() {
+            let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, len_t..len_t + k);
+            return block.posterior_head.forward(hidden);
+        }
+        let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, 0..len_t + k);
+        let d = hidden.dims()[2];
+        let slots = hidden.clone().slice([0..batch, len_t..len_t + k, 0..d]);
+        let summary = masked_mean(hidden.slice([0..batch, 0..len_t, 0..d]), mask);
+        block.posterior_head.forward_with_target(slots, Some(summary))
     }
 
     /// Teacher-forced decode: `[prefix, inject(z), answer_input]` → logits [batch, len_a, vocab].
@@ -93,15 +131,30 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         answer_input: Tensor<2, Int>,
         answer_mask: Tensor<2, Bool>,
     ) -> Tensor<3> {
+        let embeds = z.map(|z| {
+            let block = self.latent.as_ref().expect("model has no latent block");
+            block.injector.forward(z)
+        });
+        self.decode_embeds(prefix, embeds, answer_input, answer_mask)
+    }
+
+    /// Teacher-forced decode with the slots given at model width: `[prefix, embeds, answer_input]`
+    /// → logits [batch, len_a, vocab]; `embeds` [batch, slots, d_model].
+    pub fn decode_embeds(
+        &self,
+        prefix: &Prefix<L::Cache>,
+        embeds: Option<Tensor<3>>,
+        answer_input: Tensor<2, Int>,
+        answer_mask: Tensor<2, Bool>,
+    ) -> Tensor<3> {
         let [batch, len_a] = answer_input.dims();
         let answer = self.decoder.embed_tokens(answer_input);
         let device = answer.device();
-        let (suffix, real, skip) = match z {
-            Some(z) => {
-                let block = self.latent.as_ref().expect("model has no latent block");
-                let k = z.dims()[1];
+        let (suffix, real, skip) = match embeds {
+            Some(embeds) => {
+                let k = embeds.dims()[1];
                 (
-                    Tensor::cat(vec![block.injector.forward(z), answer], 1),
+                    Tensor::cat(vec![embeds, answer], 1),
                     Tensor::cat(vec![all_real(batch, k, &device), answer_mask], 1),
                     k,
                 )
@@ -111,6 +164,14 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, skip..skip + len_a);
         self.decoder.logits(hidden)
     }
+}
+
+/// Mean over the real positions: `states` [batch, len, d], `mask` [batch, len] → [batch, d].
+fn masked_mean(states: Tensor<3>, mask: Tensor<2, Bool>) -> Tensor<2> {
+    let [batch, len, d] = states.dims();
+    let weights = mask.float().reshape([batch, len, 1]);
+    let count = weights.clone().sum_dim(1).clamp_min(1.0);
+    ((states * weights).sum_dim(1) / count).reshape([batch, d])
 }
 
 fn prefix_batch<C: DecoderCache>(prefix: &Prefix<C>) -> usize {

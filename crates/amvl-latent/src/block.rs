@@ -1,5 +1,8 @@
-use amvl_latent::{GaussianHead, Injector, LatentSlots};
 use burn::prelude::*;
+
+use crate::head::GaussianHead;
+use crate::injector::Injector;
+use crate::slots::LatentSlots;
 
 /// Slot embeddings, the prior head p(z|x), the posterior head q(z|x,y) and the injector.
 #[derive(Module, Debug)]
@@ -11,7 +14,13 @@ pub struct LatentBlock {
 }
 
 impl LatentBlock {
+    /// Number of slots `k`.
     pub fn count(&self) -> usize {
         self.slots.count()
+    }
+
+    /// Dimensions per slot.
+    pub fn d_latent(&self) -> usize {
+        self.injector.proj.weight.dims()[0]
     }
 }

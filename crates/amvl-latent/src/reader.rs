@@ -1,0 +1,14 @@
+use serde::{Deserialize, Serialize};
+
+/// What the posterior head q(z|x,y) reads besides the hidden states at its slots.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PosteriorReader {
+    /// The slot states alone: y reaches q only through the slots' attention to it, one token
+    /// among the whole prefix.
+    Slots,
+    /// The slot states and the masked mean of y's hidden states from the same pass, through
+    /// its own input layer, so that q depends on y from the first step.
+    #[default]
+    SlotsAndTarget,
+}
