@@ -127,7 +127,7 @@ fn an_answer_only_y_knows_travels_through_z() {
 fn channel_ablation() {
     println!("| posterior reader | log σ bounds | log σ at init | NTP | posterior-mean acc. | prior-mean acc. |");
     println!("| --- | --- | --- | --- | --- | --- |");
-    for reader in [PosteriorReader::SlotsAndTarget, PosteriorReader::Slots] {
+    for reader in [PosteriorReader::SlotsAndTokens, PosteriorReader::SlotsAndStates, PosteriorReader::Slots] {
         for bounds in [LogStdBounds::Soft, LogStdBounds::Hard] {
             for init in [-2.0, 0.0] {
                 let latent = LatentConfig {

@@ -2,6 +2,7 @@ use burn::prelude::*;
 
 use crate::head::GaussianHead;
 use crate::injector::Injector;
+use crate::reader::PosteriorReader;
 use crate::slots::LatentSlots;
 
 /// Slot embeddings, the prior head p(z|x), the posterior head q(z|x,y) and the injector.
@@ -11,6 +12,9 @@ pub struct LatentBlock {
     pub prior_head: GaussianHead,
     pub posterior_head: GaussianHead,
     pub injector: Injector,
+    /// What the posterior head reads of y besides its slot states.
+    #[module(skip)]
+    pub reader: PosteriorReader,
 }
 
 impl LatentBlock {

@@ -42,7 +42,7 @@ impl Default for LatentConfig {
             log_std_max: 2.0,
             log_std_init: -2.0,
             log_std_bounds: LogStdBounds::Soft,
-            posterior_reader: PosteriorReader::SlotsAndTarget,
+            posterior_reader: PosteriorReader::SlotsAndTokens,
         }
     }
 }
@@ -83,6 +83,7 @@ impl LatentConfig {
             prior_head: self.init_head(d_model, device),
             posterior_head: self.init_posterior_head(d_model, device),
             injector: self.init_injector(d_model, device),
+            reader: self.posterior_reader,
         }
     }
 
@@ -110,7 +111,7 @@ impl LatentConfig {
     /// The posterior head q(z|x,y).
     pub fn init_posterior_head(&self, d_model: usize, device: &Device) -> GaussianHead {
         let mut config = self.head(d_model);
-        config.reads_target = self.posterior_reader == PosteriorReader::SlotsAndTarget;
+        config.reads_target = self.posterior_reader.reads_target();
         config.init(device)
     }
 }

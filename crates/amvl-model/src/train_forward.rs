@@ -1,5 +1,5 @@
 use amvl_core::{AmvlBatch, DecoderCache, LanguageModel, VisionTower};
-use amvl_latent::{DiagGaussian, LatentPath};
+use amvl_latent::{DiagGaussian, LatentPath, PosteriorReader};
 use burn::prelude::*;
 
 use crate::model::AmvlModel;
@@ -109,17 +109,22 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         let k = block.count();
         let slots = block.slots.expand(batch);
         let device = slots.device();
-        let suffix = Tensor::cat(vec![self.decoder.embed_tokens(target), slots], 1);
+        let tokens = self.decoder.embed_tokens(target);
+        let suffix = Tensor::cat(vec![tokens.clone(), slots], 1);
         let real = Tensor::cat(vec![mask.clone(), all_real(batch, k, &device)], 1);
-        if !block.posterior_head.reads_target() {
-            let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, len_t..len_t + k);
-            return block.posterior_head.forward(hidden);
-        }
-        let (hidden, _) = self.run_suffix_keep(prefix, suffix, real, 0..len_t + k);
+        let (hidden, _) = match block.reader {
+            PosteriorReader::SlotsAndStates => self.run_suffix_keep(prefix, suffix, real, 0..len_t + k),
+            _ => self.run_suffix_keep(prefix, suffix, real, len_t..len_t + k),
+        };
         let d = hidden.dims()[2];
-        let slots = hidden.clone().slice([0..batch, len_t..len_t + k, 0..d]);
-        let summary = masked_mean(hidden.slice([0..batch, 0..len_t, 0..d]), mask);
-        block.posterior_head.forward_with_target(slots, Some(summary))
+        let start = hidden.dims()[1] - k;
+        let slots = hidden.clone().slice([0..batch, start..start + k, 0..d]);
+        let summary = match block.reader {
+            PosteriorReader::Slots => None,
+            PosteriorReader::SlotsAndStates => Some(masked_mean(hidden.slice([0..batch, 0..len_t, 0..d]), mask)),
+            PosteriorReader::SlotsAndTokens => Some(unit_rms(masked_mean(tokens, mask))),
+        };
+        block.posterior_head.forward_with_target(slots, summary)
     }
 
     /// Teacher-forced decode: `[prefix, inject(z), answer_input]` → logits [batch, len_a, vocab].
@@ -172,6 +177,12 @@ fn masked_mean(states: Tensor<3>, mask: Tensor<2, Bool>) -> Tensor<2> {
     let weights = mask.float().reshape([batch, len, 1]);
     let count = weights.clone().sum_dim(1).clamp_min(1.0);
     ((states * weights).sum_dim(1) / count).reshape([batch, d])
+}
+
+/// Each row scaled to unit RMS: [batch, d] → [batch, d].
+fn unit_rms(x: Tensor<2>) -> Tensor<2> {
+    let rms = x.clone().powi_scalar(2).mean_dim(1).sqrt().clamp_min(1e-6);
+    x / rms
 }
 
 fn prefix_batch<C: DecoderCache>(prefix: &Prefix<C>) -> usize {
