@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use amvl_data::{
-    HopsConfig, HopsMapping, LatentTask, LatentTaskExport, export_latent_task,
+    HopsConfig, HopsMapping, HopsOptions, LatentTask, LatentTaskExport, export_latent_task,
     BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task,
     export_suite, write_jsonl, write_suite_preview,
 };
@@ -34,6 +34,10 @@ pub enum DataCommand {
         /// hops: in_context (each question states its links) or learned (fixed maps).
         #[arg(long, default_value = "in_context")]
         mapping: HopsMapping,
+        /// hops: four (the end, near misses and another node, shuffled) or all_nodes (every node
+        /// in node order, so the letter names the node).
+        #[arg(long, default_value = "four")]
+        options: HopsOptions,
         /// hops: nodes, maps (learned), hops in distribution, hops of test-ood, % of multi-hop
         /// questions held out of training (learned).
         #[arg(long, default_value_t = HopsConfig::default().nodes)]
@@ -112,6 +116,7 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
             train_items,
             eval_items,
             mapping,
+            options,
             nodes,
             maps,
             max_hops,
@@ -131,7 +136,7 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
                     train_items,
                     eval_items,
                     image_size,
-                    hops: HopsConfig { mapping, nodes, maps, max_hops, ood_hops, holdout_percent: holdout },
+                    hops: HopsConfig { mapping, options, nodes, maps, max_hops, ood_hops, holdout_percent: holdout },
                     out,
                     force,
                 };

@@ -45,6 +45,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         controls: !args.no_controls,
         seed: config.train.seed,
+        ..EvalOptions::default()
     };
     let report = run_eval(&args.run, &model, &config, tok, &data, &args.split, &options, &device).map_err(|e| anyhow!(e))?;
     println!("{}", report.table());

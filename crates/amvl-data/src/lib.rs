@@ -33,7 +33,7 @@ pub use dataset::{AnyDataset, ItemSource};
 pub use error::DataError;
 pub use export::{ExportOptions, ExportSummary, TOKENIZER_FILE, export_suite};
 pub use item::{Item, LETTERS, MAX_OPTIONS, parse_letter};
-pub use latent_tasks::{ChannelSet, HopsConfig, HopsMapping, HopsSet, LatentTask, LatentTaskExport, export_latent_task};
+pub use latent_tasks::{ChannelSet, HopsConfig, HopsMapping, HopsOptions, HopsSet, LatentTask, LatentTaskExport, export_latent_task};
 pub use jsonl::{JSONL_FILE, JsonlDataset, JsonlOptions, LoadSummary, SkippedItem, write_jsonl};
 pub use preview::{SheetLayout, contact_sheet, write_suite_preview};
 pub use suite::{DEFAULT_IMAGE_SIZE, SuiteDataset};

@@ -16,7 +16,7 @@ mod schedule;
 
 pub use amvl_latent::DiagGaussian;
 pub use config::LossConfig;
-pub use diagnostics::LatentDiagnostics;
+pub use diagnostics::{GaussianRows, LatentDiagnostics};
 pub use free_bits::FreeBits;
 pub use grad_norm::grad_norm;
 pub use kl_terms::{forward_kl, reverse_kl};

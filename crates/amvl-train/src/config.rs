@@ -50,6 +50,10 @@ pub struct TrainConfig {
     /// Group each batch by the items' image count, so that one-image items are not padded to
     /// the image tokens of the dataset's largest items (faster; every item still once an epoch).
     pub bucket_by_images: bool,
+    /// At every log step, measure the latent block (KL split into mean and variance parts, σ per
+    /// slot, the per-item signal) and each loss term's gradient norm on the trunk, on the step's
+    /// first micro-batch (up to three more forward and backward passes per log step).
+    pub diagnostics: bool,
 }
 
 impl Default for TrainConfig {
@@ -75,6 +79,7 @@ impl Default for TrainConfig {
             freeze: Vec::new(),
             vision_lr_scale: 1.0,
             bucket_by_images: true,
+            diagnostics: true,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod bucketed_order;
 pub mod checkpoint;
 pub mod config;
 pub mod data_order;
+pub mod diagnostics;
 pub mod eval;
 pub mod experiment;
 pub mod lr;

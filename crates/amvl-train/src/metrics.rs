@@ -21,6 +21,9 @@ pub struct StepRecord {
     pub samples_per_second: f64,
     pub elapsed_seconds: f64,
     pub eta_seconds: f64,
+    /// The latent block and the loss terms' pulls on the trunk at this step (`train.diagnostics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<crate::diagnostics::StepDiagnostics>,
 }
 
 const HEADER: &str = "step,total,ntp,forward,reverse,kl_qp,kl_pq,beta,gamma,lr,samples_per_second,elapsed_seconds,eta_seconds";

@@ -179,6 +179,10 @@ pub fn run_eval(
     device: &Device,
 ) -> Result<EvalReport, String> {
     let batcher = batcher(config, tok);
+    let options = &EvalOptions {
+        latent_path: config.loss.objective.latent_path(),
+        ..options.clone()
+    };
     let mut report = EvalReport::default();
     for split in splits {
         let items = open_split(data, config, split, config.data.eval_per_task)?;

@@ -139,7 +139,7 @@ impl MicroJob<'_> {
     /// Loss terms of `batch` under `model` (with the latent noise `noise`), then gradients of
     /// total / grad_accum unless a term was read and is not finite.
     fn run(&self, model: &AmvlModel, batch: AmvlBatch, noise: Option<Tensor<3>>) -> MicroOutput {
-        let out = model.forward_train_with(&batch, true, noise);
+        let out = model.forward_train_path(&batch, true, noise, self.loss.objective().latent_path());
         let terms = self.loss.compute(
             self.step,
             out.logits,
@@ -358,6 +358,10 @@ pub fn train(
             });
             inputs.push((batch, noise));
         }
+        let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);
+        let diagnostics = (train.diagnostics && logs_next)
+            .then(|| inputs.first().map(|(batch, noise)| crate::diagnostics::measure(&model, &loss, step, batch, noise.clone())))
+            .flatten();
         let job = MicroJob {
             loss: &loss,
             step,
@@ -487,6 +491,7 @@ pub fn train(
                 samples_per_second: samples_per_step as f64 / per_step,
                 elapsed_seconds: run_start.elapsed().as_secs_f64(),
                 eta_seconds: per_step * (train.steps - state.step) as f64,
+                diagnostics: diagnostics.clone(),
             };
             metrics.append(&record).map_err(|source| TrainError::Io {
                 path: run_dir.to_path_buf(),

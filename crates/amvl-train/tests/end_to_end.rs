@@ -38,7 +38,7 @@ fn train_checkpoint_and_evaluate_end_to_end() {
     assert!(records.iter().all(|r| r.total.is_finite() && (r.total - (r.ntp + r.forward + r.reverse)).abs() < 1e-4));
 
     let (_, _, model) = load_run(&out, &device).unwrap();
-    let options = EvalOptions { taus: vec![0.2], batch_size: 4, controls: true, seed: 0 };
+    let options = EvalOptions { taus: vec![0.2], batch_size: 4, controls: true, seed: 0, ..EvalOptions::default() };
     let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &["test-id".into()], &options, &device).unwrap();
     assert_eq!(report.tasks.len(), 2);
     for task in &report.tasks {
@@ -97,7 +97,7 @@ fn a_rationale_first_run_trains_and_is_scored_after_its_answer_marker() {
     let options = amvl_train::session::generate_options(&config, &tok, amvl_model::LatentChoice::PriorMean);
     assert_eq!((options.answer_start, options.answer_marker), (tok.rationale_id(), Some(tok.answer_id())));
     assert_eq!(options.max_new_tokens, 65);
-    let eval = EvalOptions { taus: vec![], batch_size: 4, controls: false, seed: 0 };
+    let eval = EvalOptions { taus: vec![], batch_size: 4, controls: false, seed: 0, ..EvalOptions::default() };
     let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &["test-id".into()], &eval, &device).unwrap();
     for task in &report.tasks {
         assert_eq!(task.scorable, 4);

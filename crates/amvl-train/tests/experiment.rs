@@ -35,6 +35,7 @@ fn task(task: &str, split: &str, scorable: usize, acc: &[(&str, f64)], kl: &[f64
         accuracy,
         leakage_gap,
         kl_per_slot: kl.to_vec(),
+        latent: None,
         ..TaskReport::default()
     }
 }
@@ -100,6 +101,7 @@ fn record(step: u64, total: f64, kl_qp: f64) -> StepRecord {
         samples_per_second: 1.0,
         elapsed_seconds: 0.0,
         eta_seconds: 0.0,
+        diagnostics: None,
     }
 }
 

@@ -33,12 +33,36 @@ impl std::str::FromStr for HopsMapping {
     }
 }
 
+/// Which nodes an item offers as options.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum HopsOptions {
+    /// Four nodes in random order: the end, its near misses (one hop short, one hop long), any other.
+    #[default]
+    Four,
+    /// Every node, in node order (`nodes` ≤ 8): the letter names the end node, so answering needs
+    /// no matching of a node to its place among the options.
+    AllNodes,
+}
+
+impl std::str::FromStr for HopsOptions {
+    type Err = DataError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "four" => Ok(Self::Four),
+            "all_nodes" => Ok(Self::AllNodes),
+            other => Err(DataError::Invalid(format!("unknown hops options `{other}`; expected four or all_nodes"))),
+        }
+    }
+}
+
 /// Pointer chasing: follow `hops` links of a random cycle over `nodes` nodes.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct HopsConfig {
     pub mapping: HopsMapping,
     pub nodes: usize,
+    pub options: HopsOptions,
     /// Learned maps only: how many.
     pub maps: usize,
     /// Hops in distribution (train, val, test-id): 1..=max_hops.
@@ -55,6 +79,7 @@ impl Default for HopsConfig {
         Self {
             mapping: HopsMapping::InContext,
             nodes: 6,
+            options: HopsOptions::Four,
             maps: 2,
             max_hops: 4,
             ood_hops: 5,
@@ -68,6 +93,9 @@ impl HopsConfig {
         let bad = |m: String| Err(DataError::Invalid(m));
         if self.nodes < 4 {
             return bad(format!("hops: nodes = {} but four options need at least 4", self.nodes));
+        }
+        if self.options == HopsOptions::AllNodes && self.nodes > crate::item::MAX_OPTIONS {
+            return bad(format!("hops: options = all_nodes needs nodes ≤ {}, not {}", crate::item::MAX_OPTIONS, self.nodes));
         }
         if self.maps == 0 || self.maps > MAP_NAMES.len() {
             return bad(format!("hops: maps = {} must be in 1..={}", self.maps, MAP_NAMES.len()));
@@ -173,28 +201,10 @@ impl HopsSet {
         let links = self.links(i, q);
         let path = Self::path(&links, q);
         let end = *path.last().expect("non-empty path");
-        // Near misses first (one hop short, one hop long), then any other node.
-        let mut options = vec![end];
-        let before = path[path.len() - 2];
-        let after = links[end];
-        for candidate in [before, after] {
-            if !options.contains(&candidate) {
-                options.push(candidate);
-            }
-        }
-        let r = |salt: u64| splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, 0x4F50_5453, salt]));
-        let mut salt = 0;
-        while options.len() < 4 {
-            let node = (r(salt) % self.config.nodes as u64) as usize;
-            if !options.contains(&node) {
-                options.push(node);
-            }
-            salt += 1;
-        }
-        for k in (1..options.len()).rev() {
-            let j = (r(100 + k as u64) % (k as u64 + 1)) as usize;
-            options.swap(k, j);
-        }
+        let options = match self.config.options {
+            HopsOptions::AllNodes => (0..self.config.nodes).collect(),
+            HopsOptions::Four => self.four_options(i, &links, &path),
+        };
         let answer = options.iter().position(|&o| o == end).expect("the end is an option");
         let name = |n: usize| format!("n{n}");
         let noun = if q.hops == 1 { "link" } else { "links" };
@@ -220,6 +230,35 @@ impl HopsSet {
             answer: Some(answer),
             rationale: Some(path.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" to ")),
         }
+    }
+}
+
+impl HopsSet {
+    /// The end, its near misses (one hop short, one hop long), then any other node, shuffled.
+    fn four_options(&self, i: usize, links: &[usize], path: &[usize]) -> Vec<usize> {
+        let end = *path.last().expect("non-empty path");
+        let mut options = vec![end];
+        let before = path[path.len() - 2];
+        let after = links[end];
+        for candidate in [before, after] {
+            if !options.contains(&candidate) {
+                options.push(candidate);
+            }
+        }
+        let r = |salt: u64| splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, 0x4F50_5453, salt]));
+        let mut salt = 0;
+        while options.len() < 4 {
+            let node = (r(salt) % self.config.nodes as u64) as usize;
+            if !options.contains(&node) {
+                options.push(node);
+            }
+            salt += 1;
+        }
+        for k in (1..options.len()).rev() {
+            let j = (r(100 + k as u64) % (k as u64 + 1)) as usize;
+            options.swap(k, j);
+        }
+        options
     }
 }
 

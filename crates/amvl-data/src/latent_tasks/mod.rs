@@ -15,7 +15,7 @@ mod hops;
 
 pub use channel::ChannelSet;
 pub use export::{LatentTaskExport, export_latent_task};
-pub use hops::{HopsConfig, HopsMapping, HopsQuestion, HopsSet};
+pub use hops::{HopsConfig, HopsMapping, HopsOptions, HopsQuestion, HopsSet};
 
 use image::RgbImage;
 

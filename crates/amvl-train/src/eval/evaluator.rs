@@ -1,5 +1,7 @@
 use amvl_core::{AmvlBatch, LanguageModel};
 use amvl_data::{AmvlBatcher, Item, ItemSource};
+use amvl_latent::LatentPath;
+use amvl_loss::{GaussianRows, LatentDiagnostics};
 use amvl_model::{AmvlModel, LatentChoice};
 use burn::prelude::*;
 use std::collections::BTreeMap;
@@ -18,6 +20,10 @@ pub struct EvalOptions {
     pub controls: bool,
     /// Seed for τ-sampling and shuffles.
     pub seed: u64,
+    /// What filled the slots in training (the run's objective): z from the posterior (the
+    /// variational objectives: every condition), the prior mean (`prior_ntp`: no posterior
+    /// controls) or the slot embeddings (`pause`: no z, so `prior_mean` scores the slots).
+    pub latent_path: LatentPath,
 }
 
 impl Default for EvalOptions {
@@ -27,6 +33,7 @@ impl Default for EvalOptions {
             batch_size: 32,
             controls: true,
             seed: 0,
+            latent_path: LatentPath::Posterior,
         }
     }
 }
@@ -44,6 +51,9 @@ struct TaskAccumulator {
     labels: Vec<usize>,
     latent_norm_sum: f64,
     latent_norm_count: usize,
+    slots: usize,
+    prior_rows: GaussianRows,
+    posterior_rows: GaussianRows,
 }
 
 fn rows(t: Tensor<3>) -> Vec<Vec<f32>> {
@@ -94,19 +104,20 @@ pub fn evaluate(
         let table = model.decoder.embed_tokens.weight.val();
         table.powi_scalar(2).sum_dim(1).sqrt().mean().into_scalar::<f32>() as f64
     };
-    let has_latent = model.latent.is_some();
+    let path = options.latent_path;
+    let has_latent = model.latent.is_some() && path != LatentPath::Slots;
+    let has_posterior = has_latent && path == LatentPath::Posterior;
     let mut conditions = vec![Condition::PriorMean];
     if has_latent {
         conditions.extend(options.taus.iter().filter(|&&t| t > 0.0).map(|&tau| Condition::PriorSample { tau }));
         if options.controls {
-            conditions.extend([
-                Condition::PosteriorMean,
-                Condition::Zero,
-                Condition::Shuffled,
-                Condition::Swapped,
-                Condition::Removed,
-            ]);
+            if has_posterior {
+                conditions.push(Condition::PosteriorMean);
+            }
+            conditions.extend([Condition::Zero, Condition::Shuffled, Condition::Swapped, Condition::Removed]);
         }
+    } else if model.latent.is_some() && options.controls {
+        conditions.push(Condition::Removed);
     }
 
     let mut tasks: BTreeMap<String, TaskAccumulator> = BTreeMap::new();
@@ -123,11 +134,13 @@ pub fn evaluate(
         let prefix = model.run_prefix(&batch, true);
         let latents = has_latent.then(|| {
             let prior = model.prior(&prefix);
-            let posterior = model.posterior(&prefix, batch.target.clone(), batch.target_mask.clone());
+            let posterior = has_posterior
+                .then(|| model.posterior(&prefix, batch.target.clone(), batch.target_mask.clone()));
             (prior, posterior)
         });
         for condition in &conditions {
             let choice = match (condition, &latents) {
+                (Condition::PriorMean, None) if model.latent.is_some() => LatentChoice::Slots,
                 (_, None) => LatentChoice::Removed,
                 (Condition::PriorMean, Some((p, _))) => LatentChoice::Given(p.mean.clone()),
                 (Condition::PriorSample { tau }, Some((p, _))) => {
@@ -135,7 +148,8 @@ pub fn evaluate(
                     let noise = amvl_core::random::standard_normal(p.dims(), seed, device);
                     LatentChoice::Given(p.sample_with_noise(noise, *tau))
                 }
-                (Condition::PosteriorMean, Some((_, q))) => LatentChoice::Given(q.mean.clone()),
+                (Condition::PosteriorMean, Some((_, Some(q)))) => LatentChoice::Given(q.mean.clone()),
+                (Condition::PosteriorMean, Some((_, None))) => unreachable!("no posterior condition without one"),
                 (Condition::Zero, Some((p, _))) => LatentChoice::Given(p.mean.zeros_like()),
                 (Condition::Shuffled, Some((p, _))) => LatentChoice::Given(shuffled(p.mean.clone(), options.seed + batch_no)),
                 (Condition::Swapped, Some((p, _))) => LatentChoice::Given(swapped(p.mean.clone())),
@@ -176,25 +190,36 @@ pub fn evaluate(
             }
         }
         if let Some((prior, posterior)) = &latents {
-            let kl: Vec<f32> = posterior.kl(prior).into_data().try_into_vec_as::<f32>().expect("kl");
             let k = prior.dims()[1];
+            let kl: Option<Vec<f32>> =
+                posterior.as_ref().map(|q| q.kl(prior).into_data().try_into_vec_as::<f32>().expect("kl"));
             let block = model.latent.as_ref().expect("latent block");
             let injected = block.injector.forward(prior.mean.clone());
             let norms: Vec<f32> = injected.powi_scalar(2).sum_dim(2).sqrt().into_data().try_into_vec_as::<f32>().expect("norms");
-            let (post_rows, prior_rows) = (rows(posterior.mean.clone()), rows(prior.mean.clone()));
+            let post_rows = posterior.as_ref().map(|q| (rows(q.mean.clone()), rows(q.log_std.clone())));
+            let prior_rows = (rows(prior.mean.clone()), rows(prior.log_std.clone()));
             for (i, item) in chunk.iter().enumerate() {
                 let acc = tasks.get_mut(&item.task).expect("task seen");
                 if acc.kl_sum.is_empty() {
                     acc.kl_sum = vec![0.0; k];
                 }
                 for s in 0..k {
-                    acc.kl_sum[s] += kl[i * k + s] as f64;
+                    if let Some(kl) = &kl {
+                        acc.kl_sum[s] += kl[i * k + s] as f64;
+                    }
                     acc.latent_norm_sum += norms[i * k + s] as f64;
                 }
                 acc.latent_norm_count += k;
+                acc.slots = k;
+                acc.prior_rows.push(&prior_rows.0[i], &prior_rows.1[i]);
+                if let Some((mean, log_std)) = &post_rows {
+                    acc.posterior_rows.push(&mean[i], &log_std[i]);
+                }
                 if let Some(answer) = item.answer {
-                    acc.posterior_features.push(post_rows[i].clone());
-                    acc.prior_features.push(prior_rows[i].clone());
+                    if let Some((mean, _)) = &post_rows {
+                        acc.posterior_features.push(mean[i].clone());
+                    }
+                    acc.prior_features.push(prior_rows.0[i].clone());
                     acc.labels.push(answer);
                 }
             }
@@ -223,6 +248,10 @@ pub fn evaluate(
                 likelihood_accuracy,
                 leakage_gap,
                 kl_per_slot: acc.kl_sum.iter().map(|s| s / acc.items.max(1) as f64).collect(),
+                latent: (acc.prior_rows.items > 0).then(|| {
+                    let posterior = (acc.posterior_rows.items > 0).then_some(&acc.posterior_rows);
+                    LatentDiagnostics::from_rows(&acc.prior_rows, posterior, acc.slots)
+                }),
                 probe_posterior: probe_accuracy(&acc.posterior_features, &acc.labels, classes),
                 probe_prior: probe_accuracy(&acc.prior_features, &acc.labels, classes),
                 latent_norm: (acc.latent_norm_count > 0).then(|| acc.latent_norm_sum / acc.latent_norm_count as f64),

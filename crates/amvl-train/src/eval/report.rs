@@ -23,6 +23,10 @@ pub struct TaskReport {
     pub leakage_gap: Option<f64>,
     /// Mean KL(q‖p) per slot on these items.
     pub kl_per_slot: Vec<f64>,
+    /// KL(q‖p) split into mean and variance parts, σ per slot and the per-item signal of the
+    /// prior (and posterior) over these items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latent: Option<amvl_loss::LatentDiagnostics>,
     /// Held-out accuracy of a linear probe answer ← posterior mean / prior mean.
     pub probe_posterior: Option<f64>,
     pub probe_prior: Option<f64>,
