@@ -150,8 +150,36 @@ pub struct Curve {
     pub total: Vec<f64>,
     pub ntp: Vec<f64>,
     pub kl_qp: Vec<f64>,
+    /// The diagnostics at each step (NaN where no run logged them; see `StepDiagnostics`).
+    #[serde(default)]
+    pub diagnostics: DiagnosticCurves,
     /// How many runs logged each step.
     pub runs: Vec<usize>,
+}
+
+/// The logged diagnostics over training, averaged over seeds; σ is the mean over slots.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct DiagnosticCurves {
+    pub kl_mean_part: Vec<f64>,
+    pub kl_var_part: Vec<f64>,
+    pub sigma_q: Vec<f64>,
+    pub sigma_p: Vec<f64>,
+    pub prior_signal: Vec<f64>,
+    pub grad_ntp: Vec<f64>,
+    pub grad_forward: Vec<f64>,
+    pub grad_reverse: Vec<f64>,
+}
+
+fn slot_mean(v: &[f64]) -> f64 {
+    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
+
+fn latent_value(r: &StepRecord, f: fn(&amvl_loss::LatentDiagnostics) -> Option<f64>) -> f64 {
+    r.diagnostics.as_ref().and_then(|d| d.latent.as_ref()).and_then(f).unwrap_or(f64::NAN)
+}
+
+fn grad_value(r: &StepRecord, f: fn(&crate::diagnostics::StepDiagnostics) -> f64) -> f64 {
+    r.diagnostics.as_ref().map(f).unwrap_or(f64::NAN)
 }
 
 /// Mean over runs at each step that any run logged (non-finite values are left out).
@@ -176,6 +204,15 @@ pub fn mean_curve(runs: &[&[StepRecord]]) -> Curve {
         curve.total.push(mean(&rs, |r| r.total));
         curve.ntp.push(mean(&rs, |r| r.ntp));
         curve.kl_qp.push(mean(&rs, |r| r.kl_qp));
+        let d = &mut curve.diagnostics;
+        d.kl_mean_part.push(mean(&rs, |r| latent_value(r, |l| l.kl_mean_part)));
+        d.kl_var_part.push(mean(&rs, |r| latent_value(r, |l| l.kl_var_part)));
+        d.sigma_q.push(mean(&rs, |r| latent_value(r, |l| l.sigma_q.as_deref().map(slot_mean))));
+        d.sigma_p.push(mean(&rs, |r| latent_value(r, |l| Some(slot_mean(&l.sigma_p)))));
+        d.prior_signal.push(mean(&rs, |r| latent_value(r, |l| Some(l.prior_signal))));
+        d.grad_ntp.push(mean(&rs, |r| grad_value(r, |g| g.grad_ntp)));
+        d.grad_forward.push(mean(&rs, |r| grad_value(r, |g| g.grad_forward)));
+        d.grad_reverse.push(mean(&rs, |r| grad_value(r, |g| g.grad_reverse)));
         curve.runs.push(rs.len());
     }
     curve

@@ -18,6 +18,7 @@ pub const CURVES_PNG: &str = "curves.png";
 pub const ACCURACY_PNG: &str = "accuracy.png";
 pub const KL_PNG: &str = "kl.png";
 pub const LEAKAGE_CONTROLS_PNG: &str = "leakage_controls.png";
+pub const DIAGNOSTICS_PNG: &str = "diagnostics.png";
 
 const FONT: &str = "sans-serif";
 static FONT_BYTES: &[u8] = include_bytes!("fonts/DejaVuSansMono.ttf");
@@ -88,6 +89,10 @@ pub fn draw_all(dir: &Path, report: &ExperimentReport) -> Vec<(&'static str, Res
             render(&dir.join(LEAKAGE_CONTROLS_PNG), (1400, 620), |a| {
                 leakage_controls(a, report)
             }),
+        ),
+        (
+            DIAGNOSTICS_PNG,
+            render(&dir.join(DIAGNOSTICS_PNG), (2000, 1000), |a| diagnostics(a, report)),
         ),
     ]
 }
@@ -250,6 +255,29 @@ fn kl(root: &Area<'_>, report: &ExperimentReport) -> Draw {
         latent,
     )?;
     legend(&side, "variant", &variant_entries(report, latent), false)
+}
+
+/// The logged diagnostics over training: KL(q‖p)'s two parts, σ of each head, the prior's
+/// per-item signal, and each loss term's gradient norm on the trunk.
+fn diagnostics(root: &Area<'_>, report: &ExperimentReport) -> Draw {
+    type Field = fn(&VariantSummary) -> &Vec<f64>;
+    let (plots, side) = root.split_horizontally(root.dim_in_pixel().0 - 260);
+    let panels: [(&str, &str, Field); 8] = [
+        ("KL(q||p): mean part", "nats", |v| &v.curve.diagnostics.kl_mean_part),
+        ("KL(q||p): variance part", "nats", |v| &v.curve.diagnostics.kl_var_part),
+        ("posterior sigma (mean over slots)", "sigma_q", |v| &v.curve.diagnostics.sigma_q),
+        ("prior sigma (mean over slots)", "sigma_p", |v| &v.curve.diagnostics.sigma_p),
+        ("prior per-item signal", "Var(mu_p) / E[sigma_p^2]", |v| &v.curve.diagnostics.prior_signal),
+        ("|grad| of NTP on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_ntp),
+        ("|grad| of beta*forward KL on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_forward),
+        ("|grad| of gamma*reverse KL on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_reverse),
+    ];
+    let areas = plots.split_evenly((2, 4));
+    let any = |v: &VariantSummary| v.curve.diagnostics.grad_ntp.iter().any(|g| g.is_finite());
+    for (area, (title, y, field)) in areas.iter().zip(panels) {
+        line_chart(area, title, y, &report.variants, field, any)?;
+    }
+    legend(&side, "variant", &variant_entries(report, any), false)
 }
 
 /// Grouped bars: one group per variant, one bar per series; `values[series][variant]`.

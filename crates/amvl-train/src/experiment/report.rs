@@ -246,6 +246,10 @@ pub fn markdown(report: &ExperimentReport, warnings: &[String]) -> String {
             "leakage_controls.png",
             "Leakage gap and control drops per variant (first split), ± std over seeds",
         ),
+        (
+            "diagnostics.png",
+            "KL(q‖p) split into mean and variance parts, σ of each head, the prior's per-item signal and each loss term's gradient norm on the trunk, mean over seeds",
+        ),
     ];
     for (file, caption) in captions {
         if report.plots.iter().any(|p| p == file) {
