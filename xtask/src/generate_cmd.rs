@@ -40,7 +40,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let images = args
         .images
         .iter()
-        .map(|p| amvl_data::jsonl::load_image(p, "--image"))
+        .map(|p| amvl_data::load_image(p, "--image"))
         .collect::<Result<Vec<_>, _>>()?;
     let item = Item {
         id: "cli".into(),

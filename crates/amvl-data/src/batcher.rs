@@ -25,6 +25,7 @@ use burn::tensor::{Device, TensorData};
 use image::imageops::FilterType;
 use serde::{Deserialize, Serialize};
 
+use crate::answer::AnswerError;
 use crate::dataset::ItemSource;
 use crate::error::DataError;
 use crate::item::Item;
@@ -174,7 +175,7 @@ impl AmvlBatcher {
                     None => {
                         return Err(DataError::BadAnswer {
                             origin: format!("item `{}`", item.id),
-                            message: format!("answer index {a} has no letter token"),
+                            problem: AnswerError::NoLetterToken { index: a },
                         });
                     }
                 }
@@ -182,7 +183,10 @@ impl AmvlBatcher {
             Some(a) => {
                 return Err(DataError::BadAnswer {
                     origin: format!("item `{}`", item.id),
-                    message: format!("answer index {a} but only {} options", item.options.len()),
+                    problem: AnswerError::IndexOutOfRange {
+                        index: a,
+                        count: item.options.len(),
+                    },
                 });
             }
             None => vec![],

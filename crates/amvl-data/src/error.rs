@@ -3,16 +3,21 @@
 
 use std::path::PathBuf;
 
+use crate::answer::AnswerError;
+use crate::image_io::ImageProblem;
+use crate::jsonl::LineProblem;
+
 /// Everything that can go wrong while reading, generating, tokenizing or batching data.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// A JSONL line that is not valid JSON, or a field that is missing or has the wrong type.
-    #[error("{file}:{line}: field `{field}`: {message}")]
+    /// `field` is `(json)` for a line that is not a JSON object, `(line)` for one that cannot be read.
+    #[error("{file}:{line}: field `{field}`: {problem}")]
     Jsonl {
         file: PathBuf,
         line: usize,
         field: String,
-        message: String,
+        problem: LineProblem,
     },
     /// An image path in a dataset file that is absolute or leaves the dataset folder.
     #[error(
@@ -24,15 +29,15 @@ pub enum DataError {
         path: String,
     },
     /// An image that is missing or cannot be decoded.
-    #[error("image {path}: {message} (referenced at {origin})")]
+    #[error("image {path}: {problem} (referenced at {origin})")]
     Image {
         path: PathBuf,
         origin: String,
-        message: String,
+        problem: ImageProblem,
     },
     /// An answer that is not one of the options (or not a letter).
-    #[error("{origin}: field `answer`: {message}")]
-    BadAnswer { origin: String, message: String },
+    #[error("{origin}: field `answer`: {problem}")]
+    BadAnswer { origin: String, problem: AnswerError },
     /// A token sequence longer than the configured limit (and truncation was not asked for).
     #[error(
         "item `{item}`: {what} has {len} tokens, more than the limit of {max} (enable truncation to cut it)"

@@ -11,30 +11,35 @@
 //!
 //! See README.md for the JSONL format, the ID/OOD shift of each task and BLINK usage.
 
+pub mod answer;
 pub mod batcher;
 pub mod blink;
 pub mod dataset;
 pub mod error;
 pub mod export;
+pub mod image_io;
 pub mod item;
 pub mod jsonl;
 pub mod latent_tasks;
 pub mod preview;
 pub mod raster;
+mod record;
 pub mod seed;
 pub mod suite;
 pub mod task;
 pub mod tasks;
 pub mod tokenizer;
 
+pub use answer::{AnswerError, resolve_answer};
 pub use batcher::{AmvlBatcher, BatcherConfig, EncodedItem, FallibleBatcher, TargetMode};
 pub use blink::{BlinkDataset, BlinkSplit};
 pub use dataset::{AnyDataset, ItemSource};
 pub use error::DataError;
+pub use image_io::{ImageProblem, load_image};
 pub use export::{ExportOptions, ExportSummary, TOKENIZER_FILE, export_suite};
 pub use item::{Item, LETTERS, MAX_OPTIONS, parse_letter};
 pub use latent_tasks::{ChannelSet, HopsConfig, HopsMapping, HopsOptions, HopsSet, LatentTask, LatentTaskExport, export_latent_task};
-pub use jsonl::{JSONL_FILE, JsonlDataset, JsonlOptions, LoadSummary, SkippedItem, write_jsonl};
+pub use jsonl::{JSONL_FILE, JsonlDataset, JsonlOptions, LineProblem, LoadSummary, SkippedItem, write_jsonl};
 pub use preview::{SheetLayout, contact_sheet, write_suite_preview};
 pub use suite::{DEFAULT_IMAGE_SIZE, SuiteDataset};
 pub use task::{Setting, Split, Task};

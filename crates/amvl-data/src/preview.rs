@@ -7,6 +7,7 @@ use image::imageops::FilterType;
 use image::{Rgb, RgbImage};
 
 use crate::error::DataError;
+use crate::image_io::save_png;
 use crate::item::{Item, LETTERS};
 use crate::raster::blit;
 use crate::raster::font::{TEXT_CELL, draw_text, wrap};
@@ -162,12 +163,6 @@ pub fn write_suite_preview(
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
     }
-    sheet
-        .save_with_format(out, image::ImageFormat::Png)
-        .map_err(|e| DataError::Image {
-            path: out.to_path_buf(),
-            origin: "preview".into(),
-            message: format!("cannot write: {e}"),
-        })?;
+    save_png(&sheet, out, "preview")?;
     Ok(items.len())
 }

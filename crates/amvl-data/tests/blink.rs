@@ -5,7 +5,7 @@ use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
-use amvl_data::{BlinkDataset, BlinkSplit, DataError, ItemSource};
+use amvl_data::{AnswerError, BlinkDataset, BlinkSplit, DataError, ImageProblem, ItemSource};
 use arrow_array::builder::{ListBuilder, StringBuilder};
 use arrow_array::{ArrayRef, BinaryArray, RecordBatch, StringArray, StructArray};
 use arrow_buffer::NullBuffer;
@@ -185,6 +185,8 @@ fn val_split_loads_with_answers_and_missing_images() {
         vec![1, 2, 4]
     );
     assert!(ds.describe().contains("3 items"));
+    assert_eq!(ds.image_count(2).unwrap(), 3);
+    assert!(matches!(ds.image_count(3), Err(DataError::Invalid(_))));
 }
 
 #[test]
@@ -216,7 +218,8 @@ fn bad_blink_input_gives_errors() {
     }];
     write_blink(&d.path().join("T/val-0.parquet"), "T", &rows);
     let e = BlinkDataset::open(d.path(), BlinkSplit::Val).unwrap_err();
-    assert!(matches!(e, DataError::BadAnswer { .. }), "{e}");
+    let out_of_range = AnswerError::LetterOutOfRange { given: "(D)".into(), count: 2 };
+    assert!(matches!(&e, DataError::BadAnswer { problem, .. } if *problem == out_of_range), "{e}");
     assert!(e.to_string().contains("val-0.parquet row 0"), "{e}");
     // Undecodable image bytes.
     let rows = [Row {
@@ -228,7 +231,7 @@ fn bad_blink_input_gives_errors() {
     }];
     write_blink(&d.path().join("T/val-0.parquet"), "T", &rows);
     let e = BlinkDataset::open(d.path(), BlinkSplit::Val).unwrap_err();
-    assert!(matches!(e, DataError::Image { .. }), "{e}");
+    assert!(matches!(e, DataError::Image { problem: ImageProblem::Decode(_), .. }), "{e}");
     assert!(e.to_string().contains("image_1"), "{e}");
     // A file that is not parquet.
     fs::write(d.path().join("T/val-0.parquet"), b"nope").unwrap();

@@ -4,8 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use amvl_data::{
-    DataError, ExportOptions, JsonlDataset, JsonlOptions, Split, SuiteDataset, Task, export_suite,
-    write_jsonl,
+    AnswerError, DataError, ExportOptions, ImageProblem, JsonlDataset, JsonlOptions, LineProblem, Split, SuiteDataset,
+    Task, export_suite, write_jsonl,
 };
 
 fn small_export(dir: &Path, seed: u64) -> ExportOptions {
@@ -103,28 +103,31 @@ fn dataset(lines: &[&str]) -> tempfile::TempDir {
     d
 }
 
-const GOOD: &str = r#"{"id":"a","task":"t","images":["img/ok.png"],"question":"q?","options":["x","y"],"answer":"B","rationale":"r"}"#;
+const GOOD: &str = concat!(
+    r#"{"id":"a","task":"t","images":["img/ok.png"],"question":"q?","#,
+    r#""options":["x","y"],"answer":"B","rationale":"r"}"#
+);
 
 fn open_err(lines: &[&str]) -> DataError {
     let d = dataset(lines);
     JsonlDataset::open(d.path(), JsonlOptions::default()).unwrap_err()
 }
 
-fn assert_jsonl_err(e: DataError, line: usize, field: &str) {
-    match &e {
+/// Checks that `e` is a JSONL error at `line` and `field` whose message names `data.jsonl:line`
+/// and the field; returns what is wrong.
+fn assert_jsonl_err(e: DataError, line: usize, field: &str) -> LineProblem {
+    let msg = e.to_string();
+    match e {
         DataError::Jsonl {
             line: l,
             field: f,
             file,
-            ..
+            problem,
         } => {
-            assert_eq!((*l, f.as_str()), (line, field), "{e}");
+            assert_eq!((l, f.as_str()), (line, field), "{msg}");
             assert!(file.ends_with("data.jsonl"));
-            let msg = e.to_string();
-            assert!(
-                msg.contains(&format!("data.jsonl:{line}")) && msg.contains(field),
-                "{msg}"
-            );
+            assert!(msg.contains(&format!("data.jsonl:{line}: field `{field}`")), "{msg}");
+            problem
         }
         other => panic!("expected a JSONL error at line {line} field {field}, got {other:?}"),
     }
@@ -155,35 +158,48 @@ fn good_lines_load_and_answers_accept_letter_forms() {
 
 #[test]
 fn malformed_lines_name_file_line_and_field() {
-    assert_jsonl_err(open_err(&[GOOD, "{not json"]), 2, "(json)");
-    assert_jsonl_err(open_err(&[GOOD, "[1,2]"]), 2, "(json)");
+    let p = assert_jsonl_err(open_err(&[GOOD, "{not json"]), 2, "(json)");
+    assert!(matches!(p, LineProblem::Syntax(_)), "{p}");
+    let p = assert_jsonl_err(open_err(&[GOOD, "[1,2]"]), 2, "(json)");
+    assert!(matches!(p, LineProblem::NotAnObject("a list")), "{p}");
     let no_q = GOOD
         .replace(r#""question":"q?","#, "")
         .replace(r#""id":"a""#, r#""id":"z""#);
-    assert_jsonl_err(open_err(&[GOOD, &no_q]), 2, "question");
+    let p = assert_jsonl_err(open_err(&[GOOD, &no_q]), 2, "question");
+    assert!(matches!(p, LineProblem::Missing), "{p}");
     let bad_opts = GOOD.replace(r#"["x","y"]"#, r#""x""#);
-    assert_jsonl_err(open_err(&[&bad_opts]), 1, "options");
+    let p = assert_jsonl_err(open_err(&[&bad_opts]), 1, "options");
+    assert!(matches!(p, LineProblem::WrongType { found: "a string", .. }), "{p}");
     let one_opt = GOOD.replace(r#"["x","y"]"#, r#"["x"]"#);
-    assert_jsonl_err(open_err(&[&one_opt]), 1, "options");
+    let p = assert_jsonl_err(open_err(&[&one_opt]), 1, "options");
+    assert!(matches!(p, LineProblem::OptionCount(1)), "{p}");
     let bad_img_list = GOOD.replace(r#"["img/ok.png"]"#, r#"[3]"#);
-    assert_jsonl_err(open_err(&[&bad_img_list]), 1, "images");
+    let p = assert_jsonl_err(open_err(&[&bad_img_list]), 1, "images");
+    assert!(matches!(p, LineProblem::WrongElement { index: 0, found: "a number" }), "{p}");
     let no_img = GOOD.replace(r#"["img/ok.png"]"#, r#"[]"#);
-    assert_jsonl_err(open_err(&[&no_img]), 1, "images");
+    let p = assert_jsonl_err(open_err(&[&no_img]), 1, "images");
+    assert!(matches!(p, LineProblem::NoImages), "{p}");
     let bad_rat = GOOD.replace(r#""rationale":"r""#, r#""rationale":5"#);
-    assert_jsonl_err(open_err(&[&bad_rat]), 1, "rationale");
-    assert_jsonl_err(open_err(&[GOOD, GOOD]), 2, "id");
+    let p = assert_jsonl_err(open_err(&[&bad_rat]), 1, "rationale");
+    assert!(matches!(p, LineProblem::WrongType { found: "a number", .. }), "{p}");
+    let p = assert_jsonl_err(open_err(&[GOOD, GOOD]), 2, "id");
+    assert!(matches!(&p, LineProblem::DuplicateId(id) if id == "a"), "{p}");
 }
 
 #[test]
 fn an_answer_that_is_not_an_option_is_an_error() {
     let c = GOOD.replace(r#""answer":"B""#, r#""answer":"C""#);
-    assert_jsonl_err(open_err(&[&c]), 1, "answer");
+    let p = assert_jsonl_err(open_err(&[&c]), 1, "answer");
+    assert!(matches!(p, LineProblem::Answer(AnswerError::LetterOutOfRange { count: 2, .. })), "{p}");
     let w = GOOD.replace(r#""answer":"B""#, r#""answer":"maybe""#);
-    assert_jsonl_err(open_err(&[&w]), 1, "answer");
+    let p = assert_jsonl_err(open_err(&[&w]), 1, "answer");
+    assert!(matches!(p, LineProblem::Answer(AnswerError::NotAnOption { .. })), "{p}");
     let n = GOOD.replace(r#""answer":"B""#, r#""answer":1"#);
-    assert_jsonl_err(open_err(&[&n]), 1, "answer");
+    let p = assert_jsonl_err(open_err(&[&n]), 1, "answer");
+    assert!(matches!(p, LineProblem::WrongType { found: "a number", .. }), "{p}");
     let missing = GOOD.replace(r#""answer":"B","#, "");
-    assert_jsonl_err(open_err(&[&missing]), 1, "answer");
+    let p = assert_jsonl_err(open_err(&[&missing]), 1, "answer");
+    assert!(matches!(p, LineProblem::MissingAnswer), "{p}");
 }
 
 #[test]
@@ -207,8 +223,10 @@ fn missing_or_undecodable_images_name_the_path_or_are_skipped() {
         .replace(r#""id":"a""#, r#""id":"b""#);
     for (line, want) in [(&missing, "nope.png"), (&bad, "bad.png")] {
         match open_err(&[GOOD, line]) {
-            DataError::Image { path, origin, .. } => {
+            DataError::Image { path, origin, problem } => {
                 assert!(path.ends_with(Path::new("img").join(want)), "{path:?}");
+                let read_or_decode = matches!(problem, ImageProblem::Read(_) | ImageProblem::Decode(_));
+                assert!(read_or_decode, "{problem}");
                 assert!(origin.ends_with("data.jsonl:2"), "{origin}");
             }
             other => panic!("{other:?}"),
