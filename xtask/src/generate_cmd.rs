@@ -50,6 +50,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         options: args.options.clone(),
         answer: None,
         rationale: None,
+        probes: Default::default(),
     };
     let batcher = batcher(&config, tok.clone());
     let batch = batcher.batch(vec![item], &device)?;

@@ -1,6 +1,7 @@
 //! One multiple-choice item, whatever its source.
 
 use image::RgbImage;
+use std::collections::BTreeMap;
 
 /// The option letters, in order. Items have at most this many options.
 pub const LETTERS: [char; 8] = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
@@ -25,6 +26,9 @@ pub struct Item {
     pub answer: Option<usize>,
     /// Ground-truth reasoning steps as short text, when known.
     pub rationale: Option<String>,
+    /// Named class labels of what the reasoning passes through (e.g. `hop1` = the node reached
+    /// after one link), for the evaluation's linear probes of the latents. Empty when unknown.
+    pub probes: BTreeMap<String, usize>,
 }
 
 impl Item {

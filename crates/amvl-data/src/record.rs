@@ -15,6 +15,7 @@ pub(crate) struct Record {
     /// Index of the right option; `None` for an unlabelled or hidden answer.
     pub answer: Option<usize>,
     pub rationale: Option<String>,
+    pub probes: std::collections::BTreeMap<String, usize>,
     pub images: Vec<ImageRef>,
     /// Where the record was read (`data.jsonl:3`, `val-0.parquet row 2`), for errors.
     pub origin: String,
@@ -36,6 +37,7 @@ impl Record {
             options: self.options.clone(),
             answer: self.answer,
             rationale: self.rationale.clone(),
+            probes: self.probes.clone(),
         })
     }
 }

@@ -111,6 +111,7 @@ impl SuiteDataset {
             options: d.options,
             answer: Some(d.answer),
             rationale: Some(d.rationale),
+            probes: Default::default(),
         };
         format!("{} {}", item.prompt(), item.rationale.unwrap_or_default())
     }

@@ -188,6 +188,7 @@ pub fn run_eval(
         let items = open_split(data, config, split, config.data.eval_per_task)?;
         let part = evaluate(model, &items, &batcher, split, options, device)?;
         report.tasks.extend(part.tasks);
+        report.probes.extend(part.probes);
     }
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     write_atomic(&run.join("eval.json"), json.as_bytes()).map_err(err(run))?;

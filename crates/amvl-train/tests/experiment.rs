@@ -83,6 +83,7 @@ fn report(shift: f64) -> EvalReport {
                 &[0.1],
             ),
         ],
+        ..EvalReport::default()
     }
 }
 
@@ -344,6 +345,7 @@ fn tiny_grid_runs_resumes_and_skips_finished_cells() {
         batch_size: 4,
         controls: true,
         seed: 0,
+        ..EvalOptions::default()
     };
     plan.command = "test".into();
     let cells = plan.cells();

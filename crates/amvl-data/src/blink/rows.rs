@@ -165,6 +165,7 @@ impl Columns {
             options,
             answer,
             rationale,
+            probes: Default::default(),
             images,
             origin,
         })

@@ -1,6 +1,7 @@
 //! One JSONL line: parsed with serde into [`RawLine`], then each field checked on its own so that
 //! every error names the field (serde's own errors only give a column).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -43,6 +44,9 @@ pub enum LineProblem {
     /// Too few or too many options.
     #[error("expected 2 to {MAX_OPTIONS} options, found {0}")]
     OptionCount(usize),
+    /// A probe label that is not a non-negative integer.
+    #[error("label `{name}`: expected a non-negative integer, found {found}")]
+    BadProbe { name: String, found: &'static str },
     /// An empty image list.
     #[error("an item needs at least one image")]
     NoImages,
@@ -72,6 +76,7 @@ struct RawLine {
     options: Slot,
     answer: Slot,
     rationale: Slot,
+    probes: Slot,
 }
 
 /// A line whose fields all have the right types, options and answer checked.
@@ -85,6 +90,7 @@ pub(crate) struct Line {
     pub options: Vec<String>,
     pub answer: Option<usize>,
     pub rationale: Option<String>,
+    pub probes: BTreeMap<String, usize>,
 }
 
 /// `a string`, `a number`, … for error messages.
@@ -151,6 +157,26 @@ impl Slot {
         }
     }
 
+    /// Absent or `null`: none; else an object of non-negative integers (`{"hop1": 3}`).
+    fn probes(self) -> Result<BTreeMap<String, usize>, LineProblem> {
+        let map = match self.0 {
+            None | Some(Value::Null) => return Ok(BTreeMap::new()),
+            Some(Value::Object(map)) => map,
+            Some(other) => {
+                return Err(LineProblem::WrongType {
+                    expected: "an object of non-negative integers",
+                    found: kind(&other),
+                });
+            }
+        };
+        map.into_iter()
+            .map(|(name, v)| match v.as_u64() {
+                Some(n) => Ok((name, n as usize)),
+                None => Err(LineProblem::BadProbe { name, found: kind(&v) }),
+            })
+            .collect()
+    }
+
     /// `null` for an unlabelled item, else a letter or an option's text.
     fn answer(self, options: &[String]) -> Result<Option<usize>, LineProblem> {
         match self.0 {
@@ -200,6 +226,7 @@ pub(crate) fn parse_line(
     }
     let answer = raw.answer.answer(&options).map_err(err("answer"))?;
     let rationale = raw.rationale.optional_text().map_err(err("rationale"))?;
+    let probes = raw.probes.probes().map_err(err("probes"))?;
     let images = raw.images.texts().map_err(err("images"))?;
     if images.is_empty() {
         return Err(err("images")(LineProblem::NoImages));
@@ -212,6 +239,7 @@ pub(crate) fn parse_line(
         options,
         answer,
         rationale,
+        probes,
     })
 }
 

@@ -63,6 +63,7 @@ fn to_record(line: Line, file: &Path, root: &Path, ln: usize) -> Result<Record, 
         options: line.options,
         answer: line.answer,
         rationale: line.rationale,
+        probes: line.probes,
         images,
         origin: format!("{}:{ln}", file.display()),
     })

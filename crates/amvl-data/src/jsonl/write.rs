@@ -1,5 +1,6 @@
 //! [`write_jsonl`]: items → `data.jsonl` plus PNGs, the format [`super::JsonlDataset`] reads.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -22,6 +23,8 @@ struct OutRecord<'a> {
     answer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rationale: Option<&'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    probes: &'a BTreeMap<String, usize>,
 }
 
 /// A file-name-safe version of an id.
@@ -63,6 +66,7 @@ pub fn write_jsonl<I: IntoIterator<Item = Result<Item, DataError>>>(dir: &Path, 
             options: &item.options,
             answer: item.answer_letter().map(String::from),
             rationale: item.rationale.as_deref(),
+            probes: &item.probes,
         };
         let line = serde_json::to_string(&rec)
             .map_err(|e| DataError::Invalid(format!("cannot serialise item {}: {e}", item.id)))?;

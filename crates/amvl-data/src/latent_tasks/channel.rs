@@ -39,6 +39,7 @@ impl ChannelSet {
             options: COLOURS.iter().map(|c| c.to_string()).collect(),
             answer: Some(answer),
             rationale: Some(format!("the secret is {}", COLOURS[answer])),
+            probes: Default::default(),
         }
     }
 }

@@ -229,6 +229,7 @@ impl HopsSet {
             options: options.into_iter().map(name).collect(),
             answer: Some(answer),
             rationale: Some(path.iter().map(|&n| name(n)).collect::<Vec<_>>().join(" to ")),
+            probes: (1..q.hops).map(|k| (format!("hop{k}"), path[k])).collect(),
         }
     }
 }

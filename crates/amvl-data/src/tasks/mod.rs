@@ -210,6 +210,7 @@ pub fn generate(seed: u64, split: Split, task: Task, index: u64, size: u32) -> (
         options: d.options,
         answer: Some(d.answer),
         rationale: Some(d.rationale),
+        probes: Default::default(),
     };
     (item, scene)
 }

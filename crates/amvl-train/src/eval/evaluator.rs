@@ -7,6 +7,7 @@ use burn::prelude::*;
 use std::collections::BTreeMap;
 
 use super::conditions::Condition;
+use super::content::ContentProbes;
 use super::probe::{argmax, probe_accuracy};
 use super::report::{EvalReport, TaskReport};
 
@@ -121,6 +122,7 @@ pub fn evaluate(
     }
 
     let mut tasks: BTreeMap<String, TaskAccumulator> = BTreeMap::new();
+    let mut content = ContentProbes::default();
     let mut start = 0;
     let mut batch_no = 0u64;
     while start < items.len() {
@@ -200,7 +202,7 @@ pub fn evaluate(
             let prior_rows = (rows(prior.mean.clone()), rows(prior.log_std.clone()));
             for (i, item) in chunk.iter().enumerate() {
                 let acc = tasks.get_mut(&item.task).expect("task seen");
-                if acc.kl_sum.is_empty() {
+                if acc.kl_sum.is_empty() && kl.is_some() {
                     acc.kl_sum = vec![0.0; k];
                 }
                 for s in 0..k {
@@ -211,6 +213,8 @@ pub fn evaluate(
                 }
                 acc.latent_norm_count += k;
                 acc.slots = k;
+                let posterior_mean = post_rows.as_ref().map(|(mean, _)| mean[i].as_slice());
+                content.push(&item.probes, k, &prior_rows.0[i], posterior_mean);
                 acc.prior_rows.push(&prior_rows.0[i], &prior_rows.1[i]);
                 if let Some((mean, log_std)) = &post_rows {
                     acc.posterior_rows.push(&mean[i], &log_std[i]);
@@ -259,5 +263,8 @@ pub fn evaluate(
             }
         })
         .collect();
-    Ok(EvalReport { tasks })
+    Ok(EvalReport {
+        tasks,
+        probes: content.finish(split),
+    })
 }

@@ -3,12 +3,14 @@
 //! and whether the latents matter (zeroed, shuffled, removed, swapped z; latent vs token norms).
 
 mod conditions;
+mod content;
 mod evaluator;
 mod probe;
 mod report;
 mod significance;
 
 pub use conditions::Condition;
+pub use content::{ContentProbe, ContentProbes};
 pub use evaluator::{EvalOptions, evaluate};
 pub use probe::probe_accuracy;
 pub use report::{EvalReport, TaskReport};

@@ -56,6 +56,9 @@ impl TaskReport {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct EvalReport {
     pub tasks: Vec<TaskReport>,
+    /// Linear probes of the items' content labels from the latent means, per split.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub probes: Vec<super::ContentProbe>,
 }
 
 impl EvalReport {
@@ -149,6 +152,34 @@ impl EvalReport {
             ));
         }
         out.push('\n');
+        out.push_str(&self.probe_table());
+        out
+    }
+
+    /// The content probes as a table (empty when no item had content labels).
+    pub fn probe_table(&self) -> String {
+        if self.probes.is_empty() {
+            return String::new();
+        }
+        let pct = |v: Option<f64>| v.map_or("–".into(), |v| format!("{:.1}", 100.0 * v));
+        let mut out = String::from(
+            "\nLinear probes of the content labels from the latent means (held-out half, %):\n\n\
+             | split | label | items | majority class | prior, per slot | prior, all slots | posterior, all slots |\n\
+             |---|---|---|---|---|---|---|\n",
+        );
+        for p in &self.probes {
+            let slots: Vec<String> = p.prior_slots.iter().map(|v| pct(*v)).collect();
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.1} | {} | {} | {} |\n",
+                p.split,
+                p.label,
+                p.items,
+                100.0 * p.majority,
+                slots.join(" / "),
+                pct(p.prior_all),
+                pct(p.posterior_all)
+            ));
+        }
         out
     }
 }
@@ -199,6 +230,7 @@ mod tests {
                 task("four_low", "test-id", 30, 300, 0.25),
                 task("coin_90", "test-ood", 90, 100, 0.5),
             ],
+            ..EvalReport::default()
         };
         assert!((report.tasks[0].p_above_chance("prior_mean").unwrap() - 0.0105).abs() < 5e-4);
         assert!((report.tasks[1].p_above_chance("prior_mean").unwrap() - 0.0060).abs() < 5e-4);
