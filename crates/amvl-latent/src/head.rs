@@ -1,3 +1,4 @@
+use burn::module::Param;
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::gelu;
@@ -32,7 +33,9 @@ impl GaussianHeadConfig {
         let mut log_std = LinearConfig::new(self.d_hidden, self.d_latent)
             .with_initializer(small.clone())
             .init(device);
-        log_std.bias = log_std.bias.map(|b| b.map(|t| t.zeros_like() + bias));
+        // A trainable parameter of its own: a bias mapped from the layer's (`Param::map`) would not
+        // track gradients until a checkpoint reload made it, so a resumed run would differ.
+        log_std.bias = Some(Param::from_tensor(Tensor::full([self.d_latent], bias, device)));
         GaussianHead {
             hidden: LinearConfig::new(self.d_model, self.d_hidden).init(device),
             target: self
@@ -87,5 +90,33 @@ impl GaussianHead {
     /// Whether the head reads a target summary.
     pub fn reads_target(&self) -> bool {
         self.target.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_std_bias_starts_at_log_std_init_and_is_trained() {
+        let device = Device::flex().autodiff();
+        let config = GaussianHeadConfig {
+            d_model: 8,
+            d_hidden: 6,
+            d_latent: 3,
+            log_std_min: -5.0,
+            log_std_max: 2.0,
+            log_std_init: -2.0,
+            bounds: LogStdBounds::Soft,
+            reads_target: false,
+        };
+        let head = config.init(&device);
+        let g = head.forward(Tensor::zeros([2, 4, 8], &device));
+        // Zero input: gelu(bias of `hidden`) feeds small weights, so log σ sits near its init.
+        let log_std: Vec<f32> = g.log_std.clone().into_data().try_into_vec_as().unwrap();
+        assert!(log_std.iter().all(|v| (v + 2.0).abs() < 0.05), "{log_std:?}");
+        let grads = g.log_std.sum().backward();
+        let bias = head.log_std.bias.as_ref().unwrap();
+        assert!(bias.val().grad(&grads).is_some(), "the log σ bias must receive a gradient");
     }
 }
