@@ -157,17 +157,32 @@ pub struct Curve {
     pub runs: Vec<usize>,
 }
 
-/// The logged diagnostics over training, averaged over seeds; σ is the mean over slots.
+/// The logged diagnostics over training, averaged over seeds; σ is the mean over slots. A step
+/// no run logged is NaN, written as `null` in `report.json` and read back as NaN.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct DiagnosticCurves {
+    #[serde(deserialize_with = "nan_for_null")]
     pub kl_mean_part: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub kl_var_part: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub sigma_q: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub sigma_p: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub prior_signal: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub grad_ntp: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub grad_forward: Vec<f64>,
+    #[serde(deserialize_with = "nan_for_null")]
     pub grad_reverse: Vec<f64>,
+}
+
+/// A list of numbers in which `null` (how serde_json writes NaN) stands for NaN.
+fn nan_for_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+    let values: Vec<Option<f64>> = Deserialize::deserialize(deserializer)?;
+    Ok(values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
 fn slot_mean(v: &[f64]) -> f64 {

@@ -309,7 +309,7 @@ fn report_writer_produces_markdown_json_and_pngs() {
     assert!(files.warnings.is_empty(), "{:?}", files.warnings);
     assert_eq!(
         report.plots,
-        vec!["curves.png", "accuracy.png", "kl.png", "leakage_controls.png"]
+        vec!["curves.png", "accuracy.png", "kl.png", "leakage_controls.png", "diagnostics.png"]
     );
     for png in &report.plots {
         let (w, h) = is_png(&dir.path().join(png));
