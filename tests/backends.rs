@@ -4,7 +4,7 @@ mod backend_common;
 
 use amvl::burn::prelude::*;
 use amvl::burn::tensor::FloatDType;
-use amvl_train::backends::{ParityOptions, compare, probe_device, to_host, DeviceStatus};
+use amvl_bench::backends::{ParityOptions, compare, probe_device, to_host, DeviceStatus};
 use amvl_train::trainer::{init_model, optimizer};
 use amvl_train::{Checkpoints, TrainState};
 use backend_common::*;
@@ -72,7 +72,8 @@ fn a_backend_that_is_not_built_in_is_reported_not_passed() {
 fn outputs(model: &amvl::AmvlModel, device: &Device) -> Vec<f32> {
     let config = tiny_run_config();
     let flex = Device::flex();
-    let items = amvl_train::session::open_split(&amvl_train::session::DataSource::Suite, &config, "train", 16).unwrap();
+    let suite = amvl_train::session::DataSource::Suite;
+    let items = amvl_train::session::open_split(&suite, &config, amvl_data::Split::Train, 16).unwrap();
     let tok = amvl_train::session::tokenizer(&amvl_train::session::DataSource::Suite, &config, &items).unwrap();
     let batcher = amvl_train::session::batcher(&config, tok);
     let batch = amvl_train::batches::ItemBatches { items: &items, batcher: &batcher };

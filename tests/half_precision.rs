@@ -5,7 +5,7 @@
 mod backend_common;
 
 use amvl::burn::tensor::FloatDType;
-use amvl_train::backends::{DeviceStatus, ParityOptions, Tolerances, compare, probe_device};
+use amvl_bench::backends::{DeviceStatus, ParityOptions, Tolerances, compare, probe_device};
 use backend_common::*;
 
 /// Compares `name` in `float` with flex f32; skips visibly when the device or the dtype is absent.

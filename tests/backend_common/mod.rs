@@ -4,7 +4,7 @@
 
 use amvl::burn::tensor::FloatDType;
 use amvl_train::RunConfig;
-use amvl_train::backends::{DeviceStatus, probe_device};
+use amvl_bench::backends::{DeviceStatus, probe_device};
 use std::io::Write;
 use std::path::PathBuf;
 

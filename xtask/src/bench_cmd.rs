@@ -2,8 +2,8 @@
 //! `--compare`, the PyTorch reference alongside (see bench/README.md).
 
 use amvl::core::parse_device;
-use amvl_train::bench::compare::{Reference, ReferenceProcess, compare, comparison_record, comparison_table};
-use amvl_train::bench::{self, BenchOptions, BenchSession, BenchSpec, Figure};
+use amvl_bench::compare::{Reference, ReferenceProcess, compare, comparison_record, comparison_table};
+use amvl_bench::{self as bench, BenchOptions, BenchSession, BenchSpec, Figure};
 use anyhow::{Context, anyhow, bail};
 use std::path::PathBuf;
 

@@ -1,8 +1,8 @@
 //! `cargo xtask eval`
 
 use amvl::core::parse_device;
-use amvl_train::eval::EvalOptions;
-use amvl_train::run::{load_run, run_eval};
+use amvl_eval::{EvalOptions, run_eval};
+use amvl_train::run::load_run;
 use amvl_train::session::DataSource;
 use anyhow::anyhow;
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ pub struct EvalArgs {
     pub run: PathBuf,
     /// Splits to evaluate.
     #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
-    pub split: Vec<String>,
+    pub split: Vec<amvl_data::Split>,
     /// `suite` or a folder with data.jsonl / BLINK parquet.
     #[arg(long, default_value = "suite")]
     pub data: String,
@@ -39,7 +39,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if let Some(n) = args.per_task {
         config.data.eval_per_task = n;
     }
-    let data: DataSource = args.data.parse().map_err(|e: String| anyhow!(e))?;
+    let data: DataSource = args.data.parse()?;
     let options = EvalOptions {
         taus: args.tau.clone(),
         batch_size: args.batch_size,
@@ -47,7 +47,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         seed: config.train.seed,
         ..EvalOptions::default()
     };
-    let report = run_eval(&args.run, &model, &config, tok, &data, &args.split, &options, &device).map_err(|e| anyhow!(e))?;
+    let report = run_eval(&args.run, &model, &config, tok, &data, &args.split, &options, &device)?;
     println!("{}", report.table());
     Ok(())
 }

@@ -4,8 +4,8 @@
 
 use amvl::core::parse_device;
 use amvl::loss::Objective;
-use amvl_train::eval::EvalOptions;
-use amvl_train::experiment::{ExperimentPlan, Seeds, TrainAction, run_experiment};
+use amvl_eval::EvalOptions;
+use amvl_report::{ExperimentPlan, Seeds, TrainAction, run_experiment};
 use amvl_train::session::DataSource;
 use amvl_train::{Progress, RunConfig, StepRecord};
 use anyhow::{anyhow, bail};
@@ -43,7 +43,7 @@ pub struct ExperimentArgs {
     pub steps: Option<u64>,
     /// Evaluation splits.
     #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
-    pub split: Vec<String>,
+    pub split: Vec<amvl_data::Split>,
 }
 
 /// A fresh progress bar for each run of the grid.
@@ -90,7 +90,7 @@ fn command_line() -> String {
 pub fn run(args: ExperimentArgs) -> anyhow::Result<()> {
     let config_path = crate::resolve(&args.config);
     let config = RunConfig::load(&config_path).map_err(|e| anyhow!(e))?;
-    let data: DataSource = args.data.parse().map_err(|e: String| anyhow!(e))?;
+    let data: DataSource = args.data.parse()?;
     let device = parse_device(&args.device)?;
     let mut plan = ExperimentPlan::new(config);
     plan.config_path = args.config.display().to_string();

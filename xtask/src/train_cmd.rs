@@ -3,8 +3,8 @@
 use amvl::burn::module::Module;
 use amvl::core::parse_device;
 use amvl::loss::Objective;
-use amvl_train::eval::EvalOptions;
-use amvl_train::run::{Pretrained, TrainRequest, run_eval, run_training};
+use amvl_eval::{EvalOptions, run_eval};
+use amvl_train::run::{Pretrained, TrainRequest, run_training};
 use amvl_train::session::DataSource;
 use amvl_train::{RunConfig, StopAt};
 use anyhow::{Context, anyhow, bail};
@@ -62,7 +62,7 @@ pub struct TrainArgs {
     pub freeze: Vec<String>,
     /// Evaluation splits.
     #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
-    pub split: Vec<String>,
+    pub split: Vec<amvl_data::Split>,
 }
 
 pub fn run(args: TrainArgs) -> anyhow::Result<()> {
@@ -81,7 +81,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         config.train.freeze = args.freeze.clone();
     }
     config.validate().map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
-    let data: DataSource = args.data.parse().map_err(|e: String| anyhow!(e))?;
+    let data: DataSource = args.data.parse()?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed))
     });

@@ -1,5 +1,5 @@
 use amvl_core::AmvlBatch;
-use amvl_data::{AmvlBatcher, ItemSource};
+use amvl_data::{AmvlBatcher, DataError, ItemSource};
 use burn::prelude::*;
 
 use crate::trainer::BatchSource;
@@ -15,16 +15,12 @@ impl BatchSource for ItemBatches<'_> {
         self.items.len()
     }
 
-    fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, String> {
-        let items = indices
-            .iter()
-            .map(|&i| self.items.item(i))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| e.to_string())?;
-        self.batcher.batch(items, device).map_err(|e| e.to_string())
+    fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, DataError> {
+        let items = indices.iter().map(|&i| self.items.item(i)).collect::<Result<Vec<_>, _>>()?;
+        self.batcher.batch(items, device)
     }
 
-    fn image_count(&self, i: usize) -> Result<usize, String> {
-        self.items.image_count(i).map_err(|e| e.to_string())
+    fn image_count(&self, i: usize) -> Result<usize, DataError> {
+        self.items.image_count(i)
     }
 }

@@ -49,7 +49,8 @@ pub struct Checkpoints {
     pub dir: PathBuf,
 }
 
-pub const MODEL_FILE: &str = "model.bpk";
+/// A checkpoint's weights (Burnpack).
+pub const CHECKPOINT_MODEL_FILE: &str = "model.bpk";
 pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const STATE_FILE: &str = "state.json";
 const LATEST: &str = "latest";
@@ -81,7 +82,7 @@ impl Checkpoints {
         }
         fs::create_dir_all(&partial).map_err(io(&partial))?;
 
-        let model_path = partial.join(MODEL_FILE);
+        let model_path = partial.join(CHECKPOINT_MODEL_FILE);
         Self::save_model_file(&model_path, model)?;
         let optim_path = partial.join(OPTIMIZER_FILE);
         optimizer
@@ -141,7 +142,7 @@ impl Checkpoints {
 
     /// Loads weights into `model` (parameter ids come back too, so optimizer state matches).
     pub fn load_model<M: Module>(path: &Path, model: M) -> Result<M, CheckpointError> {
-        Self::load_model_file(&path.join(MODEL_FILE), model)
+        Self::load_model_file(&path.join(CHECKPOINT_MODEL_FILE), model)
     }
 
     /// Writes `model`'s weights to one Burnpack file (replacing it).

@@ -4,6 +4,8 @@ use amvl_model::ModelConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+use crate::error::InvalidConfig;
+
 /// Optimisation settings.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -157,58 +159,52 @@ impl RunConfig {
     }
 
     fn checked(self, origin: &str) -> Result<Self, ConfigError> {
-        self.validate().map_err(|message| ConfigError::Invalid {
+        self.validate().map_err(|e| ConfigError::Invalid {
             origin: origin.to_string(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(self)
     }
 
     /// Impossible combinations, caught before anything runs.
-    pub fn validate(&self) -> Result<(), String> {
-        self.model.validate()?;
-        self.loss.validate()?;
+    pub fn validate(&self) -> Result<(), InvalidConfig> {
+        self.model.validate().map_err(InvalidConfig::Model)?;
+        self.loss.validate().map_err(InvalidConfig::Loss)?;
+        let train = &self.train;
         if self.loss.objective.uses_latent() && self.model.latent.slots == 0 {
-            return Err(format!(
-                "model.latent.slots = 0 but the objective `{}` needs a latent block (use `no_latent`, or slots > 0)",
-                self.loss.objective
-            ));
+            return Err(InvalidConfig::NoLatentSlots(self.loss.objective));
         }
-        if self.train.batch_size == 0 || self.train.grad_accum == 0 || self.train.steps == 0 {
-            return Err("train.batch_size, train.grad_accum and train.steps must be positive".into());
+        if train.batch_size == 0 || train.grad_accum == 0 || train.steps == 0 {
+            return Err(InvalidConfig::ZeroSize);
         }
-        if self.train.log_every == 0 || self.train.checkpoint_every == 0 {
-            return Err("train.log_every and train.checkpoint_every must be at least 1".into());
+        if train.log_every == 0 || train.checkpoint_every == 0 {
+            return Err(InvalidConfig::ZeroInterval);
         }
-        if self.train.check_every == 0 || (self.train.skip_nonfinite && self.train.check_every > 1) {
-            return Err(format!(
-                "train.check_every must be at least 1, and 1 with train.skip_nonfinite (a step can only be \
-                 skipped when its loss is read before the update); got {}",
-                self.train.check_every
-            ));
+        if train.check_every == 0 || (train.skip_nonfinite && train.check_every > 1) {
+            return Err(InvalidConfig::CheckEvery(train.check_every));
         }
-        if !(self.train.learning_rate > 0.0 && self.train.learning_rate.is_finite()) {
-            return Err(format!("train.learning_rate must be positive, got {}", self.train.learning_rate));
+        if !(train.learning_rate > 0.0 && train.learning_rate.is_finite()) {
+            return Err(InvalidConfig::LearningRate(train.learning_rate));
         }
-        if !(self.train.vision_lr_scale >= 0.0 && self.train.vision_lr_scale.is_finite()) {
-            return Err(format!("train.vision_lr_scale must be a finite number ≥ 0, got {}", self.train.vision_lr_scale));
+        if !(train.vision_lr_scale >= 0.0 && train.vision_lr_scale.is_finite()) {
+            return Err(InvalidConfig::VisionLrScale(train.vision_lr_scale));
         }
-        for (name, beta) in [("adam_beta1", self.train.adam_beta1), ("adam_beta2", self.train.adam_beta2)] {
-            if !(0.0..1.0).contains(&beta) {
-                return Err(format!("train.{name} must be in [0, 1), got {beta}"));
+        for (name, value) in [("adam_beta1", train.adam_beta1), ("adam_beta2", train.adam_beta2)] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(InvalidConfig::AdamBeta { name, value });
             }
         }
-        if !(self.train.adam_epsilon > 0.0 && self.train.adam_epsilon.is_finite()) {
-            return Err(format!("train.adam_epsilon must be positive, got {}", self.train.adam_epsilon));
+        if !(train.adam_epsilon > 0.0 && train.adam_epsilon.is_finite()) {
+            return Err(InvalidConfig::AdamEpsilon(train.adam_epsilon));
         }
-        if let Some(part) = self.train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
-            return Err(format!("train.freeze: unknown part `{part}`; expected vision and/or decoder"));
+        if let Some(part) = train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
+            return Err(InvalidConfig::UnknownFreeze(part.clone()));
         }
         if self.data.rationale_after_answer && self.data.rationale_before_answer {
-            return Err("data.rationale_after_answer and data.rationale_before_answer exclude each other".into());
+            return Err(InvalidConfig::RationaleBothWays);
         }
         if self.data.max_images == 0 {
-            return Err("data.max_images must be at least 1".into());
+            return Err(InvalidConfig::NoImages);
         }
         Ok(())
     }

@@ -1,22 +1,26 @@
-//! The training loop: read top to bottom. Three passes share one prefix inside
-//! `forward_train`; both heads and the decoder are updated by one AdamW step.
+//! The training loop, read top to bottom: each step's micro-batches, the diagnostics of a log
+//! step, one [`TrainStep`] (forward and backward passes, accumulation, AdamW), the loss window,
+//! log lines and checkpoints.
 
 use amvl_core::AmvlBatch;
+use amvl_data::DataError;
 use amvl_loss::AmvlLoss;
 use amvl_model::AmvlModel;
 use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamWConfig, GradientsAccumulator, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamWConfig, ModuleOptimizer};
 use burn::prelude::*;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use crate::checkpoint::{CheckpointError, Checkpoints, TrainState};
+use crate::error::TrainError;
 use crate::config::RunConfig;
-use crate::bucketed_order::BucketedOrder;
-use crate::data_order::{DataOrder, mix_seed};
+use crate::data_order::mix_seed;
+use crate::loss_window::LossWindow;
 use crate::lr::learning_rate;
-use crate::metrics::{MetricsLog, StepRecord};
-use crate::parallel::{run_on_pools, single_thread_pools};
+use crate::metrics::StepRecord;
+use crate::micro_batches::MicroBatches;
+use crate::step::TrainStep;
+use crate::step_log::{LogStep, StepLog};
 
 /// Anything that can hand the trainer a batch of training items by index.
 pub trait BatchSource {
@@ -25,184 +29,9 @@ pub trait BatchSource {
         self.len() == 0
     }
     /// The items at `indices` as one batch on `device`.
-    fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, String>;
+    fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, DataError>;
     /// How many images item `i` has (cheap: no image is decoded where the source knows).
-    fn image_count(&self, i: usize) -> Result<usize, String>;
-}
-
-/// Which items each micro-batch holds.
-enum Order {
-    Plain(DataOrder),
-    /// Whole steps (`batch_size · grad_accum` items of one image count) cut into the step's
-    /// micro-batches, so the micro-batches of a step have the same shapes (and parallel ones
-    /// finish together).
-    Bucketed { order: BucketedOrder, grad_accum: usize },
-}
-
-impl Order {
-    fn new(train: &crate::config::TrainConfig, data: &dyn BatchSource) -> Result<Self, TrainError> {
-        if !train.bucket_by_images {
-            return Ok(Self::Plain(DataOrder::new(train.seed, data.len())));
-        }
-        let keys = (0..data.len())
-            .map(|i| data.image_count(i))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(TrainError::Data)?;
-        Ok(Self::Bucketed {
-            order: BucketedOrder::new(train.seed, keys, train.batch_size * train.grad_accum),
-            grad_accum: train.grad_accum,
-        })
-    }
-
-    /// Dataset indices of global micro-batch `number` (of `batch_size` items; a bucketed
-    /// epoch's last, short step is shared out evenly, so a micro-batch there may be smaller or empty).
-    fn micro_batch(&mut self, number: u64, batch_size: usize) -> Vec<usize> {
-        match self {
-            Self::Plain(order) => order.indices(number * batch_size as u64, batch_size),
-            Self::Bucketed { order, grad_accum } => {
-                let accum = *grad_accum as u64;
-                let step = order.batch(number / accum);
-                let (k, n) = ((number % accum) as usize, step.len());
-                step[k * n / *grad_accum..(k + 1) * n / *grad_accum].to_vec()
-            }
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    #[error(
-        "non-finite loss at step {step} (total {total}, ntp {ntp}, forward {forward}, reverse {reverse}); \
-         the run stopped before applying it, so no NaN reached the weights. Last good checkpoint: {last_checkpoint}. \
-         Lower train.learning_rate, or set train.skip_nonfinite = true to skip such steps"
-    )]
-    NonFinite {
-        step: u64,
-        total: f32,
-        ntp: f32,
-        forward: f32,
-        reverse: f32,
-        last_checkpoint: String,
-    },
-    #[error(
-        "non-finite loss in steps {first}..={last} (their mean: total {total}, ntp {ntp}, forward {forward}, \
-         reverse {reverse}), found when the loss terms were next read (train.check_every = {check_every}): the \
-         weights in memory may hold NaN, and no checkpoint was written after it. Last good checkpoint: {last_checkpoint}. Set \
-         train.check_every = 1 to stop before a non-finite loss reaches the weights, or lower train.learning_rate"
-    )]
-    NonFiniteWindow {
-        first: u64,
-        last: u64,
-        total: f32,
-        ntp: f32,
-        forward: f32,
-        reverse: f32,
-        check_every: u64,
-        last_checkpoint: String,
-    },
-    #[error(transparent)]
-    Checkpoint(#[from] CheckpointError),
-    #[error("data: {0}")]
-    Data(String),
-    #[error("run folder {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
-
-/// What one micro-batch gives the step: its loss terms and, when they are finite (or were not
-/// read), its gradients (all parameters, and the vision tower's apart when it has its own
-/// learning rate).
-struct MicroOutput {
-    /// total, ntp, forward, reverse, KL(q‖p), KL(p‖q): [6], on the device.
-    terms: Tensor<1>,
-    /// The same six values read to the host, when this step reads them.
-    read: Option<Vec<f32>>,
-    beta: f64,
-    gamma: f64,
-    grads: Option<(GradientsParams, Option<GradientsParams>)>,
-}
-
-/// The forward and backward pass of one micro-batch, the same in every thread.
-struct MicroJob<'a> {
-    loss: &'a AmvlLoss,
-    step: u64,
-    grad_accum: usize,
-    split_vision: bool,
-    /// Read the loss terms to the host now (and skip the backward pass when one is not finite);
-    /// otherwise they stay on the device and nothing waits for it.
-    read: bool,
-}
-
-impl MicroJob<'_> {
-    /// Loss terms of `batch` under `model` (with the latent noise `noise`), then gradients of
-    /// total / grad_accum unless a term was read and is not finite.
-    fn run(&self, model: &AmvlModel, batch: AmvlBatch, noise: Option<Tensor<3>>) -> MicroOutput {
-        let out = model.forward_train_path(&batch, true, noise, self.loss.objective().latent_path());
-        let terms = self.loss.compute(
-            self.step,
-            out.logits,
-            batch.answer_target.clone(),
-            batch.answer_mask.clone(),
-            out.prior.as_ref(),
-            out.posterior.as_ref(),
-        );
-        let scalars = Tensor::cat(
-            vec![
-                terms.total.clone(),
-                terms.ntp.clone(),
-                terms.forward.clone(),
-                terms.reverse.clone(),
-                terms.kl_qp.clone(),
-                terms.kl_pq.clone(),
-            ],
-            0,
-        )
-        .detach();
-        let read = self
-            .read
-            .then(|| scalars.clone().into_data().try_into_vec_as::<f32>().expect("loss scalars"));
-        let (beta, gamma) = (terms.beta, terms.gamma);
-        if read.as_ref().is_some_and(|v| !v.iter().all(|x| x.is_finite())) {
-            return MicroOutput {
-                terms: scalars,
-                read,
-                beta,
-                gamma,
-                grads: None,
-            };
-        }
-        let mut raw = (terms.total / self.grad_accum as f32).backward();
-        let vision = self
-            .split_vision
-            .then(|| GradientsParams::from_module(&mut raw, &model.vision));
-        let grads = GradientsParams::from_grads(raw, model);
-        MicroOutput {
-            terms: scalars,
-            read,
-            beta,
-            gamma,
-            grads: Some((grads, vision)),
-        }
-    }
-
-    /// All micro-batches at once ([`run_on_pools`]), each with its own copy of the model (`fork`:
-    /// the same parameters and ids, a separate autodiff graph). Outputs come back in micro-batch
-    /// order, so accumulating them gives the same sum whatever thread finishes first.
-    fn run_parallel(
-        &self,
-        model: &AmvlModel,
-        inputs: Vec<(AmvlBatch, Option<Tensor<3>>)>,
-        pools: &[rayon::ThreadPool],
-        device: &Device,
-    ) -> Vec<MicroOutput> {
-        let jobs: Vec<_> = inputs
-            .into_iter()
-            .map(|(batch, noise)| (model.clone().fork(device), batch, noise))
-            .collect();
-        run_on_pools(jobs, pools, |(copy, batch, noise)| self.run(&copy, batch, noise))
-    }
+    fn image_count(&self, i: usize) -> Result<usize, DataError>;
 }
 
 /// Receives progress; the CLI prints lines or draws a bar.
@@ -280,13 +109,94 @@ pub fn train(
     stop: StopAt,
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, TrainError> {
+    let train = &config.train;
     let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
-    let mut model = match model {
+    let (mut model, mut optim, mut state) = starting_point(config, &checkpoints, device, model, resume, progress)?;
+    let log = StepLog::open(run_dir, train, resume.then_some(state.step), state.elapsed_seconds)?;
+    let loss = AmvlLoss::new(config.loss.clone());
+    let built = config.model_to_build();
+    let latent_shape = built.has_latent().then(|| [built.latent.slots, built.latent.d_latent]);
+    let mut micro_batches = MicroBatches::new(train, data, latent_shape)?;
+    let runner = TrainStep::new(train);
+    let mut window = LossWindow::new(train.check_every);
+    let mut last_checkpoint = checkpoints
+        .latest()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "none".into());
+    while state.step < train.steps {
+        let step = state.step;
+        let lr = learning_rate(train, step);
+        let inputs = micro_batches.step(step, data, device)?;
+        let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);
+        let diagnostics = (train.diagnostics && logs_next)
+            .then(|| {
+                let first = inputs.first();
+                first.map(|(batch, noise)| crate::diagnostics::measure(&model, &loss, step, batch, noise.clone()))
+            })
+            .flatten();
+        let mut grads = runner.gradients(&loss, &model, inputs, step, device);
+        if !grads.finite {
+            if train.skip_nonfinite {
+                state.step += 1;
+                state.skipped_steps += 1;
+                progress.message(&format!("step {step}: non-finite loss, step skipped"));
+                continue;
+            }
+            let [total, ntp, forward, reverse, ..] = grads.read;
+            return Err(TrainError::NonFinite { step, total, ntp, forward, reverse, last_checkpoint });
+        }
+        let (read, on_device, beta, gamma) = (grads.read, grads.on_device.take(), grads.beta, grads.gamma);
+        model = runner.apply(model, &mut optim, grads, lr);
+        state.step += 1;
+        state.samples_seen += (train.batch_size * train.grad_accum) as u64;
+        window.add(read, on_device);
+
+        let user_stop = progress.should_stop();
+        let at_end = state.step == train.steps || stop.0 == Some(state.step) || user_stop;
+        let log_now = state.step % train.log_every == 0 || at_end;
+        let checkpoint_now = state.step % train.checkpoint_every == 0 || at_end;
+        if log_now || checkpoint_now || state.step % train.check_every == 0 {
+            window.settle(state.step, &last_checkpoint)?;
+        }
+        if log_now {
+            let at = LogStep { step: state.step, beta, gamma, lr, diagnostics };
+            log.write(at, window.take(), progress)?;
+        }
+        if checkpoint_now {
+            state.elapsed_seconds = log.elapsed_seconds();
+            let path = checkpoints.save(&model, &optim, &state)?;
+            last_checkpoint = path.display().to_string();
+        }
+        if stop.0 == Some(state.step) || user_stop {
+            break;
+        }
+    }
+    progress.finish();
+    let last_checkpoint = checkpoints
+        .latest()
+        .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
+    Ok(TrainOutcome {
+        model,
+        state,
+        last_checkpoint,
+    })
+}
+
+/// The model (the given one or one from the seed), its optimizer and the step to start from:
+/// step 0, or with `resume` the latest checkpoint's weights, moments and state. The parts that
+/// `train.freeze` names get no gradients.
+fn starting_point(
+    config: &RunConfig,
+    checkpoints: &Checkpoints,
+    device: &Device,
+    given: Option<AmvlModel>,
+    resume: bool,
+    progress: &mut dyn Progress,
+) -> Result<(AmvlModel, ModuleOptimizer, TrainState), TrainError> {
+    let mut model = match given {
         Some(given) => seeded_parameters(config, device, || given),
         None => init_model(config, device),
     };
-    let built = config.model_to_build();
-    let latent_shape = built.has_latent().then(|| [built.latent.slots, built.latent.d_latent]);
     let mut optim = optimizer(config);
     let mut state = TrainState {
         step: 0,
@@ -310,268 +220,5 @@ pub fn train(
     if config.train.freeze.iter().any(|p| p == "decoder") {
         model.decoder = model.decoder.no_grad();
     }
-    let metrics = MetricsLog::open(run_dir, resume.then_some(state.step)).map_err(|source| TrainError::Io {
-        path: run_dir.to_path_buf(),
-        source,
-    })?;
-
-    let loss = AmvlLoss::new(config.loss.clone());
-    let train = &config.train;
-    let samples_per_step = (train.batch_size * train.grad_accum) as u64;
-    let mut order = Order::new(train, data)?;
-    let mut last_checkpoint = checkpoints
-        .latest()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "none".into());
-    let mut window = [0f64; 6];
-    let mut window_steps = 0u64;
-    let mut window_start = Instant::now();
-    let run_start = Instant::now() - std::time::Duration::from_secs_f64(state.elapsed_seconds);
-
-    let split_vision = train.vision_lr_scale != 1.0;
-    let micro_pools = (train.parallel_micro_batches && train.grad_accum > 1)
-        .then(|| single_thread_pools(train.grad_accum))
-        .flatten();
-    // With `check_every > 1`, the steps' mean loss terms are summed on the device until read.
-    let read_each_step = train.check_every <= 1;
-    let mut pending: Option<Tensor<1>> = None;
-    let mut pending_steps = 0u64;
-    while state.step < train.steps {
-        let step = state.step;
-        let lr = learning_rate(train, step);
-        let mut accumulator = GradientsAccumulator::new();
-        let mut vision_accumulator = GradientsAccumulator::new();
-        let mut values = [0f32; 6];
-        let mut finite = true;
-        let (mut beta, mut gamma) = (0.0, 0.0);
-        let mut inputs = Vec::with_capacity(train.grad_accum);
-        for micro in 0..train.grad_accum {
-            let number = step * train.grad_accum as u64 + micro as u64;
-            let indices = order.micro_batch(number, train.batch_size);
-            if indices.is_empty() {
-                continue;
-            }
-            let batch = data.batch(&indices, device).map_err(TrainError::Data)?;
-            let noise = latent_shape.map(|[slots, d]| {
-                let seed = mix_seed(&[train.seed, step, micro as u64, 0x57E9]);
-                amvl_core::random::standard_normal([indices.len(), slots, d], seed, device)
-            });
-            inputs.push((batch, noise));
-        }
-        let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);
-        let diagnostics = (train.diagnostics && logs_next)
-            .then(|| inputs.first().map(|(batch, noise)| crate::diagnostics::measure(&model, &loss, step, batch, noise.clone())))
-            .flatten();
-        let job = MicroJob {
-            loss: &loss,
-            step,
-            grad_accum: train.grad_accum,
-            split_vision,
-            read: read_each_step,
-        };
-        let results = match &micro_pools {
-            Some(pools) => job.run_parallel(&model, inputs, pools, device),
-            None => {
-                let mut outs = Vec::with_capacity(train.grad_accum);
-                for (batch, noise) in inputs {
-                    let out = job.run(&model, batch, noise);
-                    // A non-finite micro-batch ends the step: the rest are not computed.
-                    let stop = out.grads.is_none();
-                    outs.push(out);
-                    if stop {
-                        break;
-                    }
-                }
-                outs
-            }
-        };
-        let mut step_terms: Option<Tensor<1>> = None;
-        for out in results {
-            (beta, gamma) = (out.beta, out.gamma);
-            for (v, s) in values.iter_mut().zip(out.read.iter().flatten()) {
-                *v += s / train.grad_accum as f32;
-            }
-            if !read_each_step {
-                let terms = out.terms / train.grad_accum as f32;
-                step_terms = Some(match step_terms {
-                    Some(sum) => sum + terms,
-                    None => terms,
-                });
-            }
-            match out.grads {
-                Some((grads, vision)) => {
-                    if let Some(vision) = vision {
-                        vision_accumulator.accumulate(&model.vision, vision);
-                    }
-                    accumulator.accumulate(&model, grads);
-                }
-                None => {
-                    finite = false;
-                    break;
-                }
-            }
-        }
-        if !finite {
-            if train.skip_nonfinite {
-                state.step += 1;
-                state.skipped_steps += 1;
-                progress.message(&format!("step {step}: non-finite loss, step skipped"));
-                continue;
-            }
-            return Err(TrainError::NonFinite {
-                step,
-                total: values[0],
-                ntp: values[1],
-                forward: values[2],
-                reverse: values[3],
-                last_checkpoint,
-            });
-        }
-        if split_vision {
-            // Disjoint gradients: each call moves only the parameters it has gradients for.
-            model = optim.step(lr * train.vision_lr_scale, model, vision_accumulator.grads());
-        }
-        model = optim.step(lr, model, accumulator.grads());
-        state.step += 1;
-        state.samples_seen += samples_per_step;
-        if read_each_step {
-            for (w, v) in window.iter_mut().zip(values) {
-                *w += v as f64;
-            }
-        } else if let Some(terms) = step_terms {
-            pending = Some(match pending.take() {
-                Some(sum) => sum + terms,
-                None => terms,
-            });
-            pending_steps += 1;
-        }
-        window_steps += 1;
-
-        let user_stop = progress.should_stop();
-        let at_end = state.step == train.steps || stop.0 == Some(state.step) || user_stop;
-        let log_now = state.step % train.log_every == 0 || at_end;
-        let checkpoint_now = state.step % train.checkpoint_every == 0 || at_end;
-        if log_now || checkpoint_now || state.step % train.check_every == 0 {
-            if let Some(sum) = pending.take() {
-                let read: Vec<f32> = sum.into_data().try_into_vec_as::<f32>().expect("loss scalars");
-                let steps = std::mem::take(&mut pending_steps);
-                if !read.iter().all(|v| v.is_finite()) {
-                    let mean = |i: usize| read[i] / steps as f32;
-                    return Err(TrainError::NonFiniteWindow {
-                        first: state.step - steps,
-                        last: state.step - 1,
-                        total: mean(0),
-                        ntp: mean(1),
-                        forward: mean(2),
-                        reverse: mean(3),
-                        check_every: train.check_every,
-                        last_checkpoint,
-                    });
-                }
-                for (w, v) in window.iter_mut().zip(read) {
-                    *w += v as f64;
-                }
-            }
-        }
-        if log_now {
-            let elapsed = window_start.elapsed().as_secs_f64().max(1e-9);
-            let n = window_steps as f64;
-            let per_step = elapsed / n;
-            let record = StepRecord {
-                step: state.step,
-                total: window[0] / n,
-                ntp: window[1] / n,
-                forward: window[2] / n,
-                reverse: window[3] / n,
-                kl_qp: window[4] / n,
-                kl_pq: window[5] / n,
-                beta,
-                gamma,
-                lr,
-                samples_per_second: samples_per_step as f64 / per_step,
-                elapsed_seconds: run_start.elapsed().as_secs_f64(),
-                eta_seconds: per_step * (train.steps - state.step) as f64,
-                diagnostics: diagnostics.clone(),
-            };
-            metrics.append(&record).map_err(|source| TrainError::Io {
-                path: run_dir.to_path_buf(),
-                source,
-            })?;
-            progress.record(&record, train.steps);
-            window = [0.0; 6];
-            window_steps = 0;
-            window_start = Instant::now();
-        }
-        if checkpoint_now {
-            state.elapsed_seconds = run_start.elapsed().as_secs_f64();
-            let path = checkpoints.save(&model, &optim, &state)?;
-            last_checkpoint = path.display().to_string();
-        }
-        if stop.0 == Some(state.step) || user_stop {
-            break;
-        }
-    }
-    progress.finish();
-    let last_checkpoint = checkpoints
-        .latest()
-        .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
-    Ok(TrainOutcome {
-        model,
-        state,
-        last_checkpoint,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{BatchSource, Order};
-    use crate::config::TrainConfig;
-    use amvl_core::AmvlBatch;
-    use burn::prelude::*;
-
-    /// Items whose image counts are given; batches are never built.
-    struct Counts(Vec<usize>);
-
-    impl BatchSource for Counts {
-        fn len(&self) -> usize {
-            self.0.len()
-        }
-        fn batch(&self, _: &[usize], _: &Device) -> Result<AmvlBatch, String> {
-            unreachable!("only the order is tested")
-        }
-        fn image_count(&self, i: usize) -> Result<usize, String> {
-            Ok(self.0[i])
-        }
-    }
-
-    #[test]
-    fn a_steps_micro_batches_share_their_image_count_and_cover_the_epoch() {
-        // 37 one-image, 21 two-image and 13 four-image items; steps of 2 × 4.
-        let counts: Vec<usize> = [(1, 37), (2, 21), (4, 13)].iter().flat_map(|&(k, n)| vec![k; n]).collect();
-        let data = Counts(counts.clone());
-        let train = TrainConfig {
-            batch_size: 4,
-            grad_accum: 2,
-            ..TrainConfig::default()
-        };
-        let mut order = Order::new(&train, &data).unwrap();
-        let steps = (counts.len() as u64).div_ceil(8);
-        let mut seen = vec![0usize; counts.len()];
-        let mut mixed_steps = 0;
-        for step in 0..steps {
-            let micro: Vec<Vec<usize>> = (0..2).map(|k| order.micro_batch(step * 2 + k, 4)).collect();
-            let keys: Vec<usize> = micro.iter().flatten().map(|&i| counts[i]).collect();
-            for i in micro.iter().flatten() {
-                seen[*i] += 1;
-            }
-            if keys.iter().any(|&k| k != keys[0]) {
-                mixed_steps += 1;
-            } else {
-                assert_eq!(micro[0].len(), micro[1].len(), "step {step}: unequal halves {micro:?}");
-            }
-        }
-        assert!(seen.iter().all(|&n| n == 1), "every item once per epoch: {seen:?}");
-        // Only the epoch's leftover steps (fewer than 8 items of a count each) mix counts.
-        assert!(mixed_steps <= 2, "{mixed_steps} steps mixed image counts");
-    }
+    Ok((model, optim, state))
 }

@@ -4,7 +4,7 @@ mod common;
 
 use amvl_train::run::{TrainRequest, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::StopAt;
+use amvl_train::{InvalidConfig, RunError, StopAt, TrainError};
 use burn::prelude::*;
 use common::{Quiet, tiny_run_config, train_suite, weights};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ fn reading_every_few_steps_changes_neither_the_run_nor_its_metrics() {
     }
 }
 
-fn diverging(check_every: u64, out: PathBuf) -> String {
+fn diverging(check_every: u64, out: PathBuf) -> RunError {
     let mut config = tiny_run_config();
     config.train.learning_rate = 1e30;
     config.train.check_every = check_every;
@@ -67,8 +67,12 @@ fn diverging(check_every: u64, out: PathBuf) -> String {
 fn a_non_finite_loss_stops_the_run_either_way_and_no_checkpoint_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let each = diverging(1, dir.path().join("each"));
+    assert!(matches!(each, RunError::Train(TrainError::NonFinite { .. })), "{each:?}");
+    let each = each.to_string();
     assert!(each.contains("non-finite loss at step") && each.contains("no NaN reached the weights"), "{each}");
     let later = diverging(3, dir.path().join("later"));
+    assert!(matches!(later, RunError::Train(TrainError::NonFiniteWindow { check_every: 3, .. })), "{later:?}");
+    let later = later.to_string();
     assert!(later.contains("non-finite loss in steps") && later.contains("train.check_every = 3"), "{later}");
     let saved = std::fs::read_dir(dir.path().join("later/checkpoints")).map_or(0, |d| d.count());
     assert_eq!(saved, 0, "a checkpoint was written after the non-finite loss");
@@ -78,10 +82,13 @@ fn a_non_finite_loss_stops_the_run_either_way_and_no_checkpoint_holds_it() {
 fn check_every_is_validated() {
     let mut config = tiny_run_config();
     config.train.check_every = 0;
-    assert!(config.validate().unwrap_err().contains("train.check_every"));
+    let error = config.validate().unwrap_err();
+    assert_eq!(error, InvalidConfig::CheckEvery(0));
+    assert!(error.to_string().contains("train.check_every"));
     config.train.check_every = 5;
     config.validate().unwrap();
     config.train.skip_nonfinite = true;
     let error = config.validate().unwrap_err();
-    assert!(error.contains("1 with train.skip_nonfinite"), "{error}");
+    assert_eq!(error, InvalidConfig::CheckEvery(5));
+    assert!(error.to_string().contains("1 with train.skip_nonfinite"), "{error}");
 }

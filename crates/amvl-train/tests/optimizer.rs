@@ -32,7 +32,9 @@ fn adam_epsilon_sets_how_far_a_tiny_gradient_moves_a_weight() {
     assert!((torch_default - 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 2e-4, "{torch_default}");
     let mut bad = RunConfig::default();
     bad.train.adam_epsilon = 0.0;
-    assert!(bad.validate().unwrap_err().contains("adam_epsilon"));
+    let error = bad.validate().unwrap_err();
+    assert!(matches!(error, amvl_train::InvalidConfig::AdamEpsilon(_)), "{error:?}");
+    assert!(error.to_string().contains("adam_epsilon"));
 }
 
 /// AdamW on w (1×1) with one large gradient (1) followed by 50 small ones (0.01): the last
@@ -84,6 +86,6 @@ fn adam_betas_set_how_long_a_large_gradient_damps_later_updates() {
             "adam_beta1" => bad.train.adam_beta1 = value,
             _ => bad.train.adam_beta2 = value,
         }
-        assert!(bad.validate().unwrap_err().contains(key), "{key} = {value} accepted");
+        assert!(bad.validate().unwrap_err().to_string().contains(key), "{key} = {value} accepted");
     }
 }

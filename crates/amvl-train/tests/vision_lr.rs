@@ -43,5 +43,7 @@ fn the_tower_moves_by_the_scaled_rate_and_the_rest_as_before() {
 
     let mut bad = tiny_run_config();
     bad.train.vision_lr_scale = -1.0;
-    assert!(bad.validate().unwrap_err().contains("vision_lr_scale"));
+    let error = bad.validate().unwrap_err();
+    assert!(matches!(error, amvl_train::InvalidConfig::VisionLrScale(_)), "{error:?}");
+    assert!(error.to_string().contains("vision_lr_scale"));
 }
