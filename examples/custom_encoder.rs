@@ -2,8 +2,8 @@
 //!
 //! `cargo run --example custom_encoder`
 
-use amvl::burn::nn::conv::{Conv2d, Conv2dConfig};
 use amvl::burn::nn::LinearConfig;
+use amvl::burn::nn::conv::{Conv2d, Conv2dConfig};
 use amvl::burn::prelude::*;
 use amvl::burn::tensor::Distribution;
 use amvl::burn::tensor::activation::relu;
@@ -70,7 +70,11 @@ fn main() {
         answer_mask: Tensor::<2, Bool>::full([2, 2], true, &device),
     };
     let out = model.forward_train(&batch);
-    println!("training forward: logits {:?}, prior mean {:?}", out.logits.dims(), out.prior.unwrap().mean.dims());
+    println!(
+        "training forward: logits {:?}, prior mean {:?}",
+        out.logits.dims(),
+        out.prior.unwrap().mean.dims()
+    );
     let answer = model.generate(
         &batch,
         &GenerateOptions {

@@ -23,9 +23,20 @@ fn main() {
     let (prior, posterior) = (gaussian(), gaussian());
     for objective in Objective::ALL {
         let loss = AmvlLoss::new(LossConfig::default().with_objective(objective));
-        let t = loss.compute(1000, logits.clone(), targets.clone(), mask.clone(), Some(&prior), Some(&posterior));
+        let t = loss.compute(
+            1000,
+            logits.clone(),
+            targets.clone(),
+            mask.clone(),
+            Some(&prior),
+            Some(&posterior),
+        );
         let grads = t.total.backward();
-        let reaches = |g: &DiagGaussian| g.mean.grad(&grads).is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0);
+        let reaches = |g: &DiagGaussian| {
+            g.mean
+                .grad(&grads)
+                .is_some_and(|g| g.abs().sum().into_scalar::<f32>() > 0.0)
+        };
         println!(
             "{:<20} total {:.4} = ntp {:.4} + fwd {:.4} + rev {:.4}   (β {:.2}, γ {:.2})  grad→prior {:5}  grad→posterior {}",
             objective.name(),

@@ -4,7 +4,7 @@ mod backend_common;
 
 use amvl::burn::prelude::*;
 use amvl::burn::tensor::FloatDType;
-use amvl_bench::backends::{ParityOptions, compare, probe_device, to_host, DeviceStatus};
+use amvl_bench::backends::{DeviceStatus, ParityOptions, compare, probe_device, to_host};
 use amvl_train::trainer::{init_model, optimizer};
 use amvl_train::{Checkpoints, TrainState};
 use backend_common::*;
@@ -37,7 +37,13 @@ fn agrees_with_flex(name: &str, test: &str) {
         assert!(groups.contains(&expected), "missing group {expected}: {groups:?}");
     }
     for g in &device.groups {
-        assert!(g.max_rel <= g.tolerance, "{name} {}: relative error {:.3e} > {:.0e}", g.group, g.max_rel, g.tolerance);
+        assert!(
+            g.max_rel <= g.tolerance,
+            "{name} {}: relative error {:.3e} > {:.0e}",
+            g.group,
+            g.max_rel,
+            g.tolerance
+        );
     }
 }
 
@@ -61,7 +67,10 @@ fn a_backend_that_is_not_built_in_is_reported_not_passed() {
         assert_ne!(cuda.status, "not compiled");
     } else {
         assert_eq!(cuda.status, "not compiled", "{cuda:?}");
-        assert!(cuda.reason.as_deref().unwrap_or("").contains("--features cuda"), "{cuda:?}");
+        assert!(
+            cuda.reason.as_deref().unwrap_or("").contains("--features cuda"),
+            "{cuda:?}"
+        );
     }
     assert_eq!(report.devices[1].status, "unavailable");
     assert!(!cuda.passed() || cfg!(feature = "cuda"));
@@ -76,8 +85,13 @@ fn outputs(model: &amvl::AmvlModel, device: &Device) -> Vec<f32> {
     let items = amvl_train::session::open_split(&suite, &config, amvl_data::Split::Train, 16).unwrap();
     let tok = amvl_train::session::tokenizer(&amvl_train::session::DataSource::Suite, &config, &items).unwrap();
     let batcher = amvl_train::session::batcher(&config, tok);
-    let batch = amvl_train::batches::ItemBatches { items: &items, batcher: &batcher };
-    let batch = amvl_train::BatchSource::batch(&batch, &[0, 5, 17, 30], &flex).unwrap().to_device(device);
+    let batch = amvl_train::batches::ItemBatches {
+        items: &items,
+        batcher: &batcher,
+    };
+    let batch = amvl_train::BatchSource::batch(&batch, &[0, 5, 17, 30], &flex)
+        .unwrap()
+        .to_device(device);
     let latent = &config.model.latent;
     let noise = amvl::core::random::standard_normal([4, latent.slots, latent.d_latent], 5, device);
     let out = model.forward_train_with(&batch, true, Some(noise));
@@ -97,7 +111,13 @@ fn checkpoint_round_trip(from: &Device, to: &Device, dir: &std::path::Path) -> f
     let mut config = tiny_run_config();
     config.model.decoder.vocab_size = 512;
     let model = init_model(&config, from);
-    let state = TrainState { step: 3, seed: 0, samples_seen: 12, skipped_steps: 0, elapsed_seconds: 0.0 };
+    let state = TrainState {
+        step: 3,
+        seed: 0,
+        samples_seen: 12,
+        skipped_steps: 0,
+        elapsed_seconds: 0.0,
+    };
     let checkpoints = Checkpoints::new(dir);
     let saved = checkpoints.save(&model, &optimizer(&config), &state).expect("save");
     let loaded = Checkpoints::load_model(&saved, init_model(&config, to)).expect("load on the other backend");
@@ -115,12 +135,17 @@ fn checkpoints_move_between_flex_and_wgpu() {
     let flex_to_wgpu = checkpoint_round_trip(&flex, &wgpu, &dir.join("a"));
     let wgpu_to_flex = checkpoint_round_trip(&wgpu, &flex, &dir.join("b"));
     let _ = std::fs::remove_dir_all(&dir);
-    say(&format!("checkpoint flex→wgpu max rel {flex_to_wgpu:.2e}, wgpu→flex {wgpu_to_flex:.2e}"));
+    say(&format!(
+        "checkpoint flex→wgpu max rel {flex_to_wgpu:.2e}, wgpu→flex {wgpu_to_flex:.2e}"
+    ));
     assert!(flex_to_wgpu < 1e-4, "flex → wgpu: {flex_to_wgpu:.3e}");
     assert!(wgpu_to_flex < 1e-4, "wgpu → flex: {wgpu_to_flex:.3e}");
 }
 
 #[test]
 fn probing_reports_a_working_flex() {
-    assert!(matches!(probe_device("flex", FloatDType::F32), DeviceStatus::Ready { .. }));
+    assert!(matches!(
+        probe_device("flex", FloatDType::F32),
+        DeviceStatus::Ready { .. }
+    ));
 }

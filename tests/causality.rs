@@ -1,10 +1,10 @@
 //! The prior never sees the answer; teacher forcing is causal; z matters to the answer.
 mod common;
 
+use amvl::AmvlBatch;
 use amvl::burn::prelude::*;
 use amvl::burn::tensor::Distribution;
 use amvl::core::LanguageModel;
-use amvl::AmvlBatch;
 use common::*;
 
 fn with_other_answers(batch: &AmvlBatch) -> AmvlBatch {
@@ -39,7 +39,11 @@ fn changing_the_answer_changes_neither_the_prior_nor_earlier_logits() {
         let answer = model.decoder.embed_tokens(b.answer_input.clone());
         let embeds = Tensor::cat(vec![prefix, block.injector.forward(z.clone()), answer], 1);
         let real = Tensor::cat(
-            vec![prefix_real, Tensor::<2, Bool>::full([3, 4], true, &device), b.answer_mask.clone()],
+            vec![
+                prefix_real,
+                Tensor::<2, Bool>::full([3, 4], true, &device),
+                b.answer_mask.clone(),
+            ],
             1,
         );
         model.decoder.logits(model.decoder.forward_embeds(embeds, real, None).0)
@@ -49,10 +53,18 @@ fn changing_the_answer_changes_neither_the_prior_nor_earlier_logits() {
     let [_, total, vocab] = a.dims();
     let upto = total - 2; // positions before the first changed input token
     assert_eq!(
-        max_abs_diff(a.clone().slice([0..3, 0..upto, 0..vocab]), b.clone().slice([0..3, 0..upto, 0..vocab])),
+        max_abs_diff(
+            a.clone().slice([0..3, 0..upto, 0..vocab]),
+            b.clone().slice([0..3, 0..upto, 0..vocab])
+        ),
         0.0
     );
-    assert!(max_abs_diff(a.slice([0..3, upto..total, 0..vocab]), b.slice([0..3, upto..total, 0..vocab])) > 1e-4);
+    assert!(
+        max_abs_diff(
+            a.slice([0..3, upto..total, 0..vocab]),
+            b.slice([0..3, upto..total, 0..vocab])
+        ) > 1e-4
+    );
 }
 
 #[test]
@@ -66,13 +78,19 @@ fn teacher_forced_logits_are_causal_in_the_answer() {
     let logits = |input: Tensor<2, Int>| model.decode_logits(&prefix, z.clone(), input, batch.answer_mask.clone());
     let base = logits(batch.answer_input.clone());
     let last_changed = Tensor::cat(
-        vec![batch.answer_input.clone().narrow(1, 0, 2), batch.answer_input.clone().narrow(1, 2, 1) + 5],
+        vec![
+            batch.answer_input.clone().narrow(1, 0, 2),
+            batch.answer_input.clone().narrow(1, 2, 1) + 5,
+        ],
         1,
     );
     let moved = logits(last_changed);
     let vocab = base.dims()[2];
     assert_eq!(
-        max_abs_diff(base.clone().slice([0..3, 0..2, 0..vocab]), moved.clone().slice([0..3, 0..2, 0..vocab])),
+        max_abs_diff(
+            base.clone().slice([0..3, 0..2, 0..vocab]),
+            moved.clone().slice([0..3, 0..2, 0..vocab])
+        ),
         0.0
     );
     assert!(max_abs_diff(base.slice([0..3, 2..3, 0..vocab]), moved.slice([0..3, 2..3, 0..vocab])) > 1e-4);

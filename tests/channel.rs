@@ -61,7 +61,11 @@ fn letters(seed: u64, n: usize) -> Vec<usize> {
 /// Share of items whose first answer logit, among the four letters, picks the right one.
 fn accuracy(logits: Tensor<3>, answers: &[usize]) -> f32 {
     let [b, _, vocab] = logits.dims();
-    let first: Vec<f32> = logits.slice([0..b, 0..1, 0..vocab]).to_data().try_into_vec_as::<f32>().unwrap();
+    let first: Vec<f32> = logits
+        .slice([0..b, 0..1, 0..vocab])
+        .to_data()
+        .try_into_vec_as::<f32>()
+        .unwrap();
     let right = answers
         .iter()
         .enumerate()
@@ -104,7 +108,8 @@ fn train_channel(latent: LatentConfig, steps: usize, seed: u64) -> ChannelResult
     let prefix = model.run_prefix(&batch, true);
     let posterior = model.posterior(&prefix, batch.target.clone(), batch.target_mask.clone());
     let prior = model.prior(&prefix);
-    let decode = |z: Tensor<3>| model.decode_logits(&prefix, Some(z), batch.answer_input.clone(), batch.answer_mask.clone());
+    let decode =
+        |z: Tensor<3>| model.decode_logits(&prefix, Some(z), batch.answer_input.clone(), batch.answer_mask.clone());
     ChannelResult {
         ntp,
         posterior_accuracy: accuracy(decode(posterior.mean), &answers),
@@ -115,9 +120,18 @@ fn train_channel(latent: LatentConfig, steps: usize, seed: u64) -> ChannelResult
 #[test]
 fn an_answer_only_y_knows_travels_through_z() {
     let r = train_channel(LatentConfig::default(), 250, 3);
-    assert!(r.posterior_accuracy >= 0.95, "posterior-mean accuracy {} (NTP {})", r.posterior_accuracy, r.ntp);
+    assert!(
+        r.posterior_accuracy >= 0.95,
+        "posterior-mean accuracy {} (NTP {})",
+        r.posterior_accuracy,
+        r.ntp
+    );
     assert!(r.ntp < 0.25, "NTP {} (uniform over the letter: ln 4 / 2 = 0.69)", r.ntp);
-    assert!(r.prior_accuracy <= 0.5, "prior-mean accuracy {}: x does not know the answer", r.prior_accuracy);
+    assert!(
+        r.prior_accuracy <= 0.5,
+        "prior-mean accuracy {}: x does not know the answer",
+        r.prior_accuracy
+    );
 }
 
 /// Which of the three changes the channel needs: run with
@@ -127,7 +141,11 @@ fn an_answer_only_y_knows_travels_through_z() {
 fn channel_ablation() {
     println!("| posterior reader | log σ bounds | log σ at init | NTP | posterior-mean acc. | prior-mean acc. |");
     println!("| --- | --- | --- | --- | --- | --- |");
-    for reader in [PosteriorReader::SlotsAndTokens, PosteriorReader::SlotsAndStates, PosteriorReader::Slots] {
+    for reader in [
+        PosteriorReader::SlotsAndTokens,
+        PosteriorReader::SlotsAndStates,
+        PosteriorReader::Slots,
+    ] {
         for bounds in [LogStdBounds::Soft, LogStdBounds::Hard] {
             for init in [-2.0, 0.0] {
                 let latent = LatentConfig {

@@ -67,7 +67,11 @@ fn kl_agrees_with_monte_carlo() {
         let var = mc_sq[i] / n as f64 - mean * mean;
         let stderr = (var / n as f64).sqrt();
         let diff = (mean - closed[i] as f64).abs();
-        assert!(diff < 4.0 * stderr + 1e-4, "slot {i}: MC {mean} ± {stderr}, closed {}", closed[i]);
+        assert!(
+            diff < 4.0 * stderr + 1e-4,
+            "slot {i}: MC {mean} ± {stderr}, closed {}",
+            closed[i]
+        );
     }
 }
 

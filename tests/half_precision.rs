@@ -34,8 +34,18 @@ fn half_agrees(name: &str, float: FloatDType, test: &str) {
     assert_eq!(device.status, "compared", "{device:?}");
     assert!(device.groups.len() >= 10, "{:?}", device.groups);
     for g in &device.groups {
-        assert!(g.max_rel <= g.tolerance, "{name} {}: relative error {:.3e} > {:.0e}", g.group, g.max_rel, g.tolerance);
-        assert!(g.max_rel > 0.0, "{name} {}: identical to f32 — was {float:?} really used?", g.group);
+        assert!(
+            g.max_rel <= g.tolerance,
+            "{name} {}: relative error {:.3e} > {:.0e}",
+            g.group,
+            g.max_rel,
+            g.tolerance
+        );
+        assert!(
+            g.max_rel > 0.0,
+            "{name} {}: identical to f32 — was {float:?} really used?",
+            g.group
+        );
     }
 }
 

@@ -76,11 +76,22 @@ fn keeping_some_positions_and_prefilling_change_nothing() {
 fn padding_does_not_change_a_sample() {
     let device = device();
     device.seed(32);
-    let decoder = DecoderConfig { vocab_size: VOCAB, ..DecoderConfig::default() }.init(&device);
+    let decoder = DecoderConfig {
+        vocab_size: VOCAB,
+        ..DecoderConfig::default()
+    }
+    .init(&device);
     let ids = Tensor::<2, Int>::random([1, 6], Distribution::Uniform(1.0, VOCAB as f64), &device);
     let alone = decoder.forward_ids(ids.clone());
     // The same 6 tokens with two pad slots in the middle (as a right-padded question would leave).
-    let padded = Tensor::cat(vec![ids.clone().narrow(1, 0, 3), Tensor::zeros([1, 2], &device), ids.narrow(1, 3, 3)], 1);
+    let padded = Tensor::cat(
+        vec![
+            ids.clone().narrow(1, 0, 3),
+            Tensor::zeros([1, 2], &device),
+            ids.narrow(1, 3, 3),
+        ],
+        1,
+    );
     let real = Tensor::<1, Bool>::from_bool(
         TensorData::from([true, true, true, false, false, true, true, true].as_slice()),
         &device,
@@ -140,7 +151,12 @@ fn generation_with_the_cache_matches_teacher_forcing() {
         let n = inputs.len();
         let row = Tensor::<1, Int>::from_ints(inputs.as_slice(), &device).reshape([1, n]);
         let mut sample = batch.clone();
-        for field in [&mut sample.question, &mut sample.target, &mut sample.answer_input, &mut sample.answer_target] {
+        for field in [
+            &mut sample.question,
+            &mut sample.target,
+            &mut sample.answer_input,
+            &mut sample.answer_target,
+        ] {
             *field = field.clone().narrow(0, i, 1);
         }
         let _ = &prefix;
@@ -175,16 +191,30 @@ fn generation_stops_one_token_after_the_answer_marker() {
     assert!(unmarked.answer_logits.iter().all(Option::is_none));
     // Any token sample 0 generated early serves as the marker (as `<answer>` would).
     let marker = unmarked.tokens[0][1];
-    let marked = model.generate(&batch, &GenerateOptions { answer_marker: Some(marker), ..free });
+    let marked = model.generate(
+        &batch,
+        &GenerateOptions {
+            answer_marker: Some(marker),
+            ..free
+        },
+    );
     let answers = marked.answer_tokens(Some(marker));
     for (i, (full, cut)) in unmarked.tokens.iter().zip(&marked.tokens).enumerate() {
         match full.iter().position(|&t| t == marker) {
             Some(at) if at + 1 < full.len() => {
-                assert_eq!(cut, &full[..at + 2].to_vec(), "sample {i} stops right after the token following the marker");
+                assert_eq!(
+                    cut,
+                    &full[..at + 2].to_vec(),
+                    "sample {i} stops right after the token following the marker"
+                );
                 assert_eq!(answers[i], Some(full[at + 1]));
                 let row = marked.answer_logits[i].as_ref().expect("logits after the marker");
                 let best = (0..row.len()).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap();
-                assert_eq!(best as u32, full[at + 1], "sample {i}: the kept logits are the answer token's");
+                assert_eq!(
+                    best as u32,
+                    full[at + 1],
+                    "sample {i}: the kept logits are the answer token's"
+                );
             }
             _ => {
                 assert_eq!(cut, full, "sample {i} never reaches the marker: generation unchanged");

@@ -24,7 +24,9 @@ enum Scene {
 fn items(scene: Scene, n: usize, seed: u64, device: &Device) -> (AmvlBatch, Vec<usize>) {
     let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     let mut next = |m: u64| {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (state >> 33) % m
     };
     let mut pixels = vec![0f32; n * 3 * 32 * 32];
@@ -78,7 +80,11 @@ fn accuracy(model: &amvl::AmvlModel, batch: &AmvlBatch, answers: &[usize]) -> f6
     let prefix = model.run_prefix(batch, true);
     let logits = model.decode_logits(&prefix, None, batch.answer_input.clone(), batch.answer_mask.clone());
     let [n, _, vocab] = logits.dims();
-    let first: Vec<f32> = logits.slice([0..n, 0..1, 0..vocab]).into_data().try_into_vec_as::<f32>().unwrap();
+    let first: Vec<f32> = logits
+        .slice([0..n, 0..1, 0..vocab])
+        .into_data()
+        .try_into_vec_as::<f32>()
+        .unwrap();
     let right = answers
         .iter()
         .enumerate()
@@ -108,7 +114,14 @@ fn learn(scene: Scene, steps: u64) -> (f64, f64) {
     for step in 0..steps {
         let (batch, _) = items(scene, 16, step, &device);
         let out = model.forward_train(&batch);
-        let terms = loss.compute(step, out.logits, batch.answer_target.clone(), batch.answer_mask.clone(), None, None);
+        let terms = loss.compute(
+            step,
+            out.logits,
+            batch.answer_target.clone(),
+            batch.answer_mask.clone(),
+            None,
+            None,
+        );
         let grads = GradientsParams::from_grads(terms.total.backward(), &model);
         model = optim.step(1e-3, model, grads);
     }

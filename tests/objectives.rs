@@ -34,7 +34,9 @@ fn totals_equal_the_sum_of_reported_terms() {
     for objective in Objective::ALL {
         let (t, _, _) = terms_for(objective, 500);
         let total = t.total.into_scalar::<f32>();
-        let sum = t.ntp.into_scalar::<f32>() + t.forward.clone().into_scalar::<f32>() + t.reverse.clone().into_scalar::<f32>();
+        let sum = t.ntp.into_scalar::<f32>()
+            + t.forward.clone().into_scalar::<f32>()
+            + t.reverse.clone().into_scalar::<f32>();
         assert!((total - sum).abs() < 1e-6, "{objective}: total {total} vs sum {sum}");
         let (fwd, rev) = (t.forward.into_scalar::<f32>(), t.reverse.into_scalar::<f32>());
         let (want_fwd, want_rev) = match objective {
@@ -112,11 +114,33 @@ fn prior_ntp_and_pause_fill_the_slots_without_a_posterior() {
         let loss = amvl::loss::masked_cross_entropy(out.logits, batch.answer_target.clone(), batch.answer_mask.clone());
         let grads = loss.backward();
         let block = model.latent.as_ref().unwrap();
-        let head = block.prior_head.mean.weight.val().grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
-        assert_eq!(head.is_some_and(|g| g > 0.0), prior_grads, "{objective}: prior head gradient {head:?}");
-        let slots = block.slots.embedding.val().grad(&grads).map(|g| g.abs().sum().into_scalar::<f32>());
-        assert_eq!(slots.is_some_and(|g| g > 0.0), true, "{objective}: slot embeddings reach the loss");
+        let head = block
+            .prior_head
+            .mean
+            .weight
+            .val()
+            .grad(&grads)
+            .map(|g| g.abs().sum().into_scalar::<f32>());
+        assert_eq!(
+            head.is_some_and(|g| g > 0.0),
+            prior_grads,
+            "{objective}: prior head gradient {head:?}"
+        );
+        let slots = block
+            .slots
+            .embedding
+            .val()
+            .grad(&grads)
+            .map(|g| g.abs().sum().into_scalar::<f32>());
+        assert_eq!(
+            slots.is_some_and(|g| g > 0.0),
+            true,
+            "{objective}: slot embeddings reach the loss"
+        );
         let posterior = block.posterior_head.mean.weight.val().grad(&grads);
-        assert!(posterior.is_none_or(|g| g.abs().sum().into_scalar::<f32>() == 0.0), "{objective}");
+        assert!(
+            posterior.is_none_or(|g| g.abs().sum().into_scalar::<f32>() == 0.0),
+            "{objective}"
+        );
     }
 }

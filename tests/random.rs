@@ -24,7 +24,11 @@ fn host_normals_depend_on_the_seed_only_and_are_standard() {
 #[test]
 fn seeded_sections_in_many_threads_draw_the_same_values() {
     let device = Device::flex();
-    let draw = |device: &Device| with_seed(device, 7, || values(Tensor::<1>::random([512], Distribution::Default, device)));
+    let draw = |device: &Device| {
+        with_seed(device, 7, || {
+            values(Tensor::<1>::random([512], Distribution::Default, device))
+        })
+    };
     let reference = draw(&device);
     let handles: Vec<_> = (0..4)
         .map(|_| {
@@ -50,7 +54,9 @@ fn parameters_are_drawn_on_first_use_unless_materialized() {
         l
     });
     let lazy = with_seed(&device, 1, || linear(&device));
-    let other = with_seed(&device, 2, || values(Tensor::<1>::random([4], Distribution::Default, &device)));
+    let other = with_seed(&device, 2, || {
+        values(Tensor::<1>::random([4], Distribution::Default, &device))
+    });
     assert_eq!(other.len(), 4);
     let eager_again = with_seed(&device, 1, || {
         let l = linear(&device);
@@ -58,5 +64,9 @@ fn parameters_are_drawn_on_first_use_unless_materialized() {
         l
     });
     assert_eq!(weights(&eager), weights(&eager_again));
-    assert_ne!(weights(&lazy), weights(&eager), "a lazy parameter drew after the section ended");
+    assert_ne!(
+        weights(&lazy),
+        weights(&eager),
+        "a lazy parameter drew after the section ended"
+    );
 }

@@ -10,7 +10,13 @@ use common::*;
 fn head_grads(head: &GaussianHead, grads: &Gradients) -> Vec<Option<f32>> {
     let mut out = Vec::new();
     for linear in [&head.hidden, &head.mean, &head.log_std] {
-        out.push(linear.weight.val().grad(grads).map(|g| g.abs().sum().into_scalar::<f32>()));
+        out.push(
+            linear
+                .weight
+                .val()
+                .grad(grads)
+                .map(|g| g.abs().sum().into_scalar::<f32>()),
+        );
         let bias = linear.bias.as_ref().expect("heads have biases");
         out.push(bias.val().grad(grads).map(|g| g.abs().sum().into_scalar::<f32>()));
     }
@@ -46,7 +52,10 @@ fn grads_for(term: Term) -> (Vec<Option<f32>>, Vec<Option<f32>>) {
     };
     let grads = loss.backward();
     let block = model.latent.as_ref().unwrap();
-    (head_grads(&block.prior_head, &grads), head_grads(&block.posterior_head, &grads))
+    (
+        head_grads(&block.prior_head, &grads),
+        head_grads(&block.posterior_head, &grads),
+    )
 }
 
 #[test]

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use amvl::burn::tensor::FloatDType;
-use amvl_train::RunConfig;
 use amvl_bench::backends::{DeviceStatus, probe_device};
+use amvl_train::RunConfig;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -13,7 +13,11 @@ pub fn tiny_run_config() -> RunConfig {
     // From the source tree, or from the working directory when the test binary was carried to
     // another machine (scripts/gpu-check.sh runs it from a copy of the repository).
     let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("configs/tiny.toml");
-    let path = if built_in.is_file() { built_in } else { PathBuf::from("configs/tiny.toml") };
+    let path = if built_in.is_file() {
+        built_in
+    } else {
+        PathBuf::from("configs/tiny.toml")
+    };
     let mut config = RunConfig::load(&path).expect("tiny config");
     config.data.tasks = vec!["counting".into(), "object_localization".into()];
     config.data.train_per_task = 16;

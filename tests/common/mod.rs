@@ -1,9 +1,9 @@
 //! Shared helpers: the tiny model shape and deterministic synthetic batches.
 #![allow(dead_code)]
 
-use amvl::burn::prelude::*;
 use amvl::AmvlBatch;
 use amvl::ModelConfig;
+use amvl::burn::prelude::*;
 
 pub const VOCAB: usize = 48;
 

@@ -1,7 +1,7 @@
 //! `cargo xtask backends`: the same model on several backends, compared with `flex`.
 
-use amvl_train::RunConfig;
 use amvl_bench::backends::{ParityOptions, Tolerances, compare};
+use amvl_train::RunConfig;
 use anyhow::{anyhow, bail};
 use std::path::PathBuf;
 

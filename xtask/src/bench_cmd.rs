@@ -94,7 +94,11 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         seed: args.seed,
     };
     let micro_batches = args.micro_batches.unwrap_or_else(|| {
-        if args.device == "flex" { bench::system::cpu_threads().min(spec.shape.batch) } else { 1 }
+        if args.device == "flex" {
+            bench::system::cpu_threads().min(spec.shape.batch)
+        } else {
+            1
+        }
     });
     let shape = &spec.shape;
     eprintln!(
@@ -123,10 +127,13 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow!(e))?;
 
     let record = if args.compare {
-        let mode = args
-            .torch_mode
-            .clone()
-            .unwrap_or_else(|| if args.dtype == "f32" { "fp32".into() } else { "bf16".into() });
+        let mode = args.torch_mode.clone().unwrap_or_else(|| {
+            if args.dtype == "f32" {
+                "fp32".into()
+            } else {
+                "bf16".into()
+            }
+        });
         let torch_device = if args.device.starts_with("cuda") { "cuda" } else { "cpu" };
         let python = args
             .python
@@ -145,8 +152,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             ReferenceProcess::start(&reference, &session.spec.to_json(), args.seed, &work).map_err(|e| anyhow!(e))?;
         let hello = process.hello.clone();
         eprintln!("reference: {hello}");
-        let (ours, theirs) = compare(&mut session, &mut process, &options, args.rounds, |m| eprintln!("{m}"))
-            .map_err(|e| anyhow!(e))?;
+        let (ours, theirs) =
+            compare(&mut session, &mut process, &options, args.rounds, |m| eprintln!("{m}")).map_err(|e| anyhow!(e))?;
         let last = process.finish().map_err(|e| anyhow!(e))?;
         let _ = std::fs::remove_dir_all(&work);
         let record = comparison_record(

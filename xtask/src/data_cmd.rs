@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use amvl_data::{
-    HopsConfig, HopsMapping, HopsOptions, LatentTask, LatentTaskExport, export_latent_task,
-    BlinkDataset, BlinkSplit, ExportOptions, ItemSource, JsonlDataset, JsonlOptions, Split, Task,
-    export_suite, write_jsonl, write_suite_preview,
+    BlinkDataset, BlinkSplit, ExportOptions, HopsConfig, HopsMapping, HopsOptions, ItemSource, JsonlDataset,
+    JsonlOptions, LatentTask, LatentTaskExport, Split, Task, export_latent_task, export_suite, write_jsonl,
+    write_suite_preview,
 };
 use anyhow::Context;
 
@@ -136,7 +136,15 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
                     train_items,
                     eval_items,
                     image_size,
-                    hops: HopsConfig { mapping, options, nodes, maps, max_hops, ood_hops, holdout_percent: holdout },
+                    hops: HopsConfig {
+                        mapping,
+                        options,
+                        nodes,
+                        maps,
+                        max_hops,
+                        ood_hops,
+                        holdout_percent: holdout,
+                    },
                     out,
                     force,
                 };
@@ -161,8 +169,8 @@ pub fn run(cmd: DataCommand) -> anyhow::Result<()> {
                 force,
                 tokenizer_items_per_task: tokenizer_items,
             };
-            let summary = export_suite(&opts)
-                .with_context(|| format!("exporting {split} to {}", opts.out.display()))?;
+            let summary =
+                export_suite(&opts).with_context(|| format!("exporting {split} to {}", opts.out.display()))?;
             print!("{summary}");
         }
         DataCommand::Preview {

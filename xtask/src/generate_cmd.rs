@@ -54,7 +54,11 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     };
     let batcher = batcher(&config, tok.clone());
     let batch = batcher.batch(vec![item], &device)?;
-    let latent = if args.tau > 0.0 { LatentChoice::PriorSample { tau: args.tau } } else { LatentChoice::PriorMean };
+    let latent = if args.tau > 0.0 {
+        LatentChoice::PriorSample { tau: args.tau }
+    } else {
+        LatentChoice::PriorMean
+    };
     let options = generate_options(&config, &tok, latent);
     let generation = model.generate(&batch, &options);
     let text = tok.decode(&generation.tokens[0], true)?;
@@ -80,11 +84,21 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
             .collect();
         println!("option-letter logits: {}", scores.join("  "));
         if let (Some(prior), Some(z)) = (&generation.prior, &generation.z) {
-            let mean_norm = prior.mean.clone().powi_scalar(2).sum_dim(2).sqrt().mean().into_scalar::<f32>();
+            let mean_norm = prior
+                .mean
+                .clone()
+                .powi_scalar(2)
+                .sum_dim(2)
+                .sqrt()
+                .mean()
+                .into_scalar::<f32>();
             let std = prior.std().mean().into_scalar::<f32>();
             let z_norm = z.clone().powi_scalar(2).sum_dim(2).sqrt().mean().into_scalar::<f32>();
             let [_, k, d] = prior.dims();
-            println!("latent: {k} slots × {d} dims; prior ‖μ‖ {mean_norm:.3} per slot, mean σ {std:.3}; injected ‖z‖ {z_norm:.3} (τ = {})", args.tau);
+            println!(
+                "latent: {k} slots × {d} dims; prior ‖μ‖ {mean_norm:.3} per slot, mean σ {std:.3}; injected ‖z‖ {z_norm:.3} (τ = {})",
+                args.tau
+            );
         } else {
             println!("latent: none (no_latent model)");
         }

@@ -25,8 +25,7 @@ pub fn run(args: HfCheckArgs) -> anyhow::Result<()> {
     let device = parse_device(&args.device)?;
     let dir = crate::resolve(&args.dir);
     // `HfError` messages already include their cause; no `context` chain to repeat it.
-    let report = amvl_hf::check_dir(&dir, &device)
-        .map_err(|e| anyhow!("checking `{}`: {e}", dir.display()))?;
+    let report = amvl_hf::check_dir(&dir, &device).map_err(|e| anyhow!("checking `{}`: {e}", dir.display()))?;
     print!("{report}");
     let tol = args.tol as f32;
     let over: Vec<String> = report

@@ -3,12 +3,12 @@
 //! checkpoint; `--resume` continues it.
 
 use amvl::burn::train::Interrupter;
+use amvl::burn::train::logger::TrainingProgressLogger;
 use amvl::burn::train::metric::{
     MetricAttributes, MetricDefinition, MetricEntry, MetricId, NumericAttributes, NumericEntry, SerializedEntry,
 };
 use amvl::burn::train::renderer::tui::TuiMetricsRendererWrapper;
 use amvl::burn::train::renderer::{MetricState, MetricsRenderer, MetricsRendererTraining};
-use amvl::burn::train::logger::TrainingProgressLogger;
 use amvl_train::{LinePrinter, Progress, StepRecord};
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -95,7 +95,10 @@ impl Progress for Dashboard {
         for ((name, _, _), value) in METRICS.iter().zip(values(record)) {
             let text = format!("{value:.4}");
             r.update_train(MetricState::Numeric(
-                MetricEntry::new(MetricId::new(Arc::new(name.to_string())), SerializedEntry::new(text.clone(), text)),
+                MetricEntry::new(
+                    MetricId::new(Arc::new(name.to_string())),
+                    SerializedEntry::new(text.clone(), text),
+                ),
                 Some(NumericEntry::Value(value)),
             ));
         }

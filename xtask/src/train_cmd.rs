@@ -80,11 +80,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if !args.freeze.is_empty() {
         config.train.freeze = args.freeze.clone();
     }
-    config.validate().map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
+    config
+        .validate()
+        .map_err(|e| anyhow!("{}: {e}", config_path.display()))?;
     let data: DataSource = args.data.parse()?;
-    let out = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed))
-    });
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed)));
     let mut device = parse_device(&args.device)?;
     let dtype = amvl::core::parse_float_dtype(&args.dtype)?;
     if dtype == amvl::burn::tensor::FloatDType::F16 {
@@ -135,12 +138,18 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         tok,
         &data,
         &args.split,
-        &EvalOptions { controls: true, ..EvalOptions::default() },
+        &EvalOptions {
+            controls: true,
+            ..EvalOptions::default()
+        },
         &device,
     )
     .map_err(|e| anyhow!(e))
     .context("evaluation")?;
     println!("\n{}", report.table());
-    println!("(accuracy in %, answers scored by the generated letter; also in {}/eval.md)", out.display());
+    println!(
+        "(accuracy in %, answers scored by the generated letter; also in {}/eval.md)",
+        out.display()
+    );
     Ok(())
 }

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -23,7 +26,16 @@ fn temp(name: &str) -> PathBuf {
 fn the_record_has_the_fixed_shapes_and_every_field() {
     let path = temp("tiny.json");
     let (ok, stdout, stderr) = xtask(&[
-        "bench", "--config", "tiny", "--steps", "2", "--warmup", "1", "--micro-batches", "1", "--json",
+        "bench",
+        "--config",
+        "tiny",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--micro-batches",
+        "1",
+        "--json",
         path.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
@@ -45,15 +57,34 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
     ] {
         assert_eq!(shape[key], value, "shape.{key}");
     }
-    for figure in ["train_shared", "train_naive", "train_one_pass", "prefill", "decode_cached", "decode_recompute"] {
+    for figure in [
+        "train_shared",
+        "train_naive",
+        "train_one_pass",
+        "prefill",
+        "decode_cached",
+        "decode_recompute",
+    ] {
         let f = &record["figures"][figure];
         assert_eq!(f["n"], 2, "{figure}");
         assert_eq!(f["warmup_s"].as_array().map(Vec::len), Some(1), "{figure}");
-        let (p10, median, p90) = (f["p10_s"].as_f64().unwrap(), f["median_s"].as_f64().unwrap(), f["p90_s"].as_f64().unwrap());
+        let (p10, median, p90) = (
+            f["p10_s"].as_f64().unwrap(),
+            f["median_s"].as_f64().unwrap(),
+            f["p90_s"].as_f64().unwrap(),
+        );
         assert!(0.0 < p10 && p10 <= median && median <= p90, "{figure}: {f}");
     }
-    for key in ["samples_per_s", "decoder_tokens_per_s", "shared_over_one_pass", "kv_cache_speedup"] {
-        assert!(record["derived"][key].as_f64().is_some_and(|v| v > 0.0), "derived.{key}");
+    for key in [
+        "samples_per_s",
+        "decoder_tokens_per_s",
+        "shared_over_one_pass",
+        "kv_cache_speedup",
+    ] {
+        assert!(
+            record["derived"][key].as_f64().is_some_and(|v| v > 0.0),
+            "derived.{key}"
+        );
     }
     assert_eq!(record["device"], "flex");
     assert_eq!(record["dtype"], "f32");
@@ -68,16 +99,21 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
 #[test]
 fn the_checked_in_specs_are_what_the_bench_builds() {
     // bench/specs/*.json are what the PyTorch reference reads with --config NAME.
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     for name in ["tiny", "small", "base"] {
         let path = temp(&format!("{name}-spec.json"));
         let (ok, _, stderr) = xtask(&["bench", "--config", name, "--write-spec", path.to_str().unwrap()]);
         assert!(ok, "{stderr}");
         let built: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let shipped_path = root.join(format!("bench/specs/{name}.json"));
-        let shipped: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&shipped_path).unwrap()).unwrap();
+        let shipped: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&shipped_path).unwrap()).unwrap();
         assert_eq!(
-            built, shipped,
+            built,
+            shipped,
             "{} is stale: run `cargo xtask bench --config {name} --write-spec bench/specs/{name}.json`",
             shipped_path.display()
         );
@@ -87,22 +123,42 @@ fn the_checked_in_specs_are_what_the_bench_builds() {
 #[test]
 fn bad_bench_arguments_are_named() {
     let (ok, _, err) = xtask(&["bench", "--config", "huge"]);
-    assert!(!ok && err.contains("huge") && err.contains("tiny, small, base"), "{err}");
+    assert!(
+        !ok && err.contains("huge") && err.contains("tiny, small, base"),
+        "{err}"
+    );
     let (ok, _, err) = xtask(&["bench", "--config", "tiny", "--dtype", "f8"]);
     assert!(!ok && err.contains("f8"), "{err}");
     let (ok, _, err) = xtask(&["bench", "--config", "tiny", "--figures", "train_fast"]);
-    assert!(!ok && err.contains("train_fast") && err.contains("decode_cached"), "{err}");
+    assert!(
+        !ok && err.contains("train_fast") && err.contains("decode_cached"),
+        "{err}"
+    );
 }
 
 #[test]
 fn parallel_micro_batches_are_stated_in_the_record() {
     let path = temp("tiny-micro.json");
     let (ok, stdout, stderr) = xtask(&[
-        "bench", "--config", "tiny", "--steps", "1", "--warmup", "0", "--figures", "train_shared",
-        "--micro-batches", "2", "--json", path.to_str().unwrap(),
+        "bench",
+        "--config",
+        "tiny",
+        "--steps",
+        "1",
+        "--warmup",
+        "0",
+        "--figures",
+        "train_shared",
+        "--micro-batches",
+        "2",
+        "--json",
+        path.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
-    assert!(stdout.contains("tiny b=4 (2 parallel micro-batches) on flex"), "{stdout}");
+    assert!(
+        stdout.contains("tiny b=4 (2 parallel micro-batches) on flex"),
+        "{stdout}"
+    );
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(record["micro_batches"], 2);
     assert_eq!(record["loss_finite"], true);

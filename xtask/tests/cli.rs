@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs");
     (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
@@ -31,6 +34,12 @@ fn unknown_device_and_bad_config_are_reported() {
     std::fs::write(&bad, "[train]\nstep = 3\n").unwrap();
     let (ok, err) = xtask(&["train", "--config", bad.to_str().unwrap()]);
     assert!(!ok && err.contains("`step`") && err.contains("steps"), "{err}");
-    let (ok, err) = xtask(&["train", "--config", "configs/tiny.toml", "--data", "/definitely/not/here"]);
+    let (ok, err) = xtask(&[
+        "train",
+        "--config",
+        "configs/tiny.toml",
+        "--data",
+        "/definitely/not/here",
+    ]);
     assert!(!ok && err.contains("/definitely/not/here"), "{err}");
 }

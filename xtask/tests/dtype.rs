@@ -5,7 +5,10 @@ use std::path::Path;
 use std::process::Command;
 
 fn xtask(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).output().expect("xtask runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -33,7 +36,15 @@ fn bf16_training_on_flex_learns_with_a_non_negative_kl() {
     let run = std::env::temp_dir().join(format!("amvl-bf16-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&run);
     let (ok, out, err) = xtask(&[
-        "train", "--config", "configs/tiny.toml", "--dtype", "bf16", "--steps", "20", "--no-eval", "--out",
+        "train",
+        "--config",
+        "configs/tiny.toml",
+        "--dtype",
+        "bf16",
+        "--steps",
+        "20",
+        "--no-eval",
+        "--out",
         run.to_str().unwrap(),
     ]);
     assert!(ok, "{out}\n{err}");

@@ -52,7 +52,13 @@ impl ReferenceProcess {
             .args(["--spec"])
             .arg(&spec_path)
             .args(["--device", &reference.device, "--mode", &reference.mode])
-            .args(["--threads", &reference.threads.to_string(), "--seed", &seed.to_string(), "--serve"])
+            .args([
+                "--threads",
+                &reference.threads.to_string(),
+                "--seed",
+                &seed.to_string(),
+                "--serve",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -143,7 +149,11 @@ pub fn compare(
         progress(&format!("warm-up {}", figure.key()));
         let warm: Vec<f64> = (0..options.warmup).map(|_| session.run(figure)).collect();
         ours.push_warmup(figure, &warm);
-        let warm = if options.warmup > 0 { reference.run(figure, options.warmup)? } else { Vec::new() };
+        let warm = if options.warmup > 0 {
+            reference.run(figure, options.warmup)?
+        } else {
+            Vec::new()
+        };
         theirs.push_warmup(figure, &warm);
     }
     for round in 0..rounds {
@@ -236,7 +246,11 @@ pub fn comparison_record(
 /// Lines of the comparison table.
 pub fn comparison_table(record: &Value) -> String {
     let mut out = String::new();
-    let ms = |v: &Value| v.as_f64().map(|s| format!("{:9.2} ms", s * 1e3)).unwrap_or_else(|| "        –".into());
+    let ms = |v: &Value| {
+        v.as_f64()
+            .map(|s| format!("{:9.2} ms", s * 1e3))
+            .unwrap_or_else(|| "        –".into())
+    };
     out.push_str(&format!(
         "{:<18} {:>12} {:>12} {:>10}\n",
         "figure", "ours", "pytorch", "pt/ours"
@@ -248,7 +262,10 @@ pub fn comparison_table(record: &Value) -> String {
         if a.is_null() && b.is_null() {
             continue;
         }
-        let r = record["speed_ratio"][key].as_f64().map(|r| format!("{r:.2}×")).unwrap_or_else(|| "–".into());
+        let r = record["speed_ratio"][key]
+            .as_f64()
+            .map(|r| format!("{r:.2}×"))
+            .unwrap_or_else(|| "–".into());
         out.push_str(&format!("{key:<18} {} {} {r:>10}\n", ms(a), ms(b)));
     }
     for key in ["shared_over_one_pass", "naive_over_one_pass", "kv_cache_speedup"] {
@@ -260,7 +277,11 @@ pub fn comparison_table(record: &Value) -> String {
         };
         out.push_str(&format!("{key:<18} {:>12} {:>12}\n", f("ours"), f("reference")));
     }
-    let mem = |v: &Value| v.as_u64().map(|b| format!("{:.0} MiB", b as f64 / 1048576.0)).unwrap_or_else(|| "–".into());
+    let mem = |v: &Value| {
+        v.as_u64()
+            .map(|b| format!("{:.0} MiB", b as f64 / 1048576.0))
+            .unwrap_or_else(|| "–".into())
+    };
     out.push_str(&format!(
         "{:<18} {:>12} {:>12}\n",
         "host peak RSS",
@@ -270,7 +291,12 @@ pub fn comparison_table(record: &Value) -> String {
     let dev_a = &record["ours"]["memory"]["device"]["reserved_max"];
     let dev_b = &record["reference"]["memory"]["device_reserved_max_bytes"];
     if !dev_a.is_null() || !dev_b.is_null() {
-        out.push_str(&format!("{:<18} {:>12} {:>12}\n", "device reserved", mem(dev_a), mem(dev_b)));
+        out.push_str(&format!(
+            "{:<18} {:>12} {:>12}\n",
+            "device reserved",
+            mem(dev_a),
+            mem(dev_b)
+        ));
     }
     out
 }

@@ -40,7 +40,10 @@ pub enum BenchError {
     #[error("reference sent `{line}`: {source}")]
     BadReply { line: String, source: serde_json::Error },
     #[error("the reference failed on {figure}: {error}")]
-    ReferenceFailed { figure: &'static str, error: serde_json::Value },
+    ReferenceFailed {
+        figure: &'static str,
+        error: serde_json::Value,
+    },
     #[error("reference reply without times_s: {0}")]
     NoTimes(serde_json::Value),
 }

@@ -13,8 +13,6 @@ pub mod spec;
 pub mod system;
 
 pub use error::{BenchError, ParityError};
-pub use measure::{
-    BenchOptions, Stats, Timings, derived, figures_json, measure, prepare_device, record, summary,
-};
+pub use measure::{BenchOptions, Stats, Timings, derived, figures_json, measure, prepare_device, record, summary};
 pub use session::{BenchSession, DeviceMemory, Figure};
 pub use spec::{BenchShape, BenchSpec, DECODE_TOKENS, LOSS_STEP, SIZES};

@@ -81,7 +81,11 @@ pub struct Timings {
 
 impl Timings {
     pub fn timed_of(&self, f: Figure) -> &[f64] {
-        self.timed.iter().find(|(g, _)| *g == f).map(|(_, t)| t.as_slice()).unwrap_or(&[])
+        self.timed
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map(|(_, t)| t.as_slice())
+            .unwrap_or(&[])
     }
 
     pub fn push_timed(&mut self, f: Figure, times: &[f64]) {
@@ -203,13 +207,22 @@ pub fn summary(record: &Value) -> String {
         step = ms(f("train_shared")),
         p10 = ms(record["figures"]["train_shared"]["p10_s"].as_f64()),
         p90 = ms(record["figures"]["train_shared"]["p90_s"].as_f64()),
-        sps = d["samples_per_s"].as_f64().map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into()),
+        sps = d["samples_per_s"]
+            .as_f64()
+            .map(|v| format!("{v:.1}"))
+            .unwrap_or_else(|| "–".into()),
         naive = ms(f("train_naive")),
         one = ms(f("train_one_pass")),
         so = x(d["shared_over_one_pass"].as_f64()),
         prefill = ms(f("prefill")),
-        dtok = d["decode_tokens_per_s_cached"].as_f64().map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
-        drec = d["decode_tokens_per_s_recompute"].as_f64().map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into()),
+        dtok = d["decode_tokens_per_s_cached"]
+            .as_f64()
+            .map(|v| format!("{v:.0}"))
+            .unwrap_or_else(|| "–".into()),
+        drec = d["decode_tokens_per_s_recompute"]
+            .as_f64()
+            .map(|v| format!("{v:.0}"))
+            .unwrap_or_else(|| "–".into()),
         kv = x(d["kv_cache_speedup"].as_f64()),
     )
 }
@@ -241,7 +254,13 @@ mod tests {
     fn fixed_shapes_are_the_issues() {
         let base = BenchSpec::named("base", None).unwrap().shape;
         assert_eq!(
-            (base.batch, base.image_size, base.question_len, base.answer_len, base.vocab),
+            (
+                base.batch,
+                base.image_size,
+                base.question_len,
+                base.answer_len,
+                base.vocab
+            ),
             (32, 224, 48, 24, 32768)
         );
         let small = BenchSpec::named("small", None).unwrap().shape;

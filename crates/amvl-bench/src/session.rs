@@ -191,7 +191,10 @@ impl BenchSession {
 
     /// The training objective of `figure` (a training figure) on the bench batch, [1].
     pub fn objective(&self, figure: Figure) -> Tensor<1> {
-        let loss = FigureLoss { loss: &self.loss, figure };
+        let loss = FigureLoss {
+            loss: &self.loss,
+            figure,
+        };
         loss.terms(self.model(), &self.batch, None, LOSS_STEP).total
     }
 
@@ -204,8 +207,13 @@ impl BenchSession {
             1 => vec![(self.batch.clone(), None)],
             _ => self.batch.split(parts).into_iter().map(|part| (part, None)).collect(),
         };
-        let loss = FigureLoss { loss: &self.loss, figure };
-        let grads = self.step.gradients(&loss, self.model(), inputs, LOSS_STEP, &self.device);
+        let loss = FigureLoss {
+            loss: &self.loss,
+            figure,
+        };
+        let grads = self
+            .step
+            .gradients(&loss, self.model(), inputs, LOSS_STEP, &self.device);
         self.memory.sample();
         let model = self.model.take().expect("model");
         self.model = Some(self.step.apply(model, &mut self.optim, grads, self.lr));
@@ -259,7 +267,11 @@ impl BenchSession {
 
     /// Runs `figure` once, returning seconds.
     pub fn run(&mut self, figure: Figure) -> f64 {
-        if figure.is_training() { self.train_step(figure) } else { self.inference(figure) }
+        if figure.is_training() {
+            self.train_step(figure)
+        } else {
+            self.inference(figure)
+        }
     }
 }
 
@@ -314,7 +326,11 @@ pub fn one_pass_logits(model: &AmvlModel, batch: &AmvlBatch) -> Tensor<3> {
     let mut real = vec![prefix_real, batch.target_mask.clone()];
     if let Some(block) = model.latent.as_ref() {
         pieces.push(block.slots.expand(b));
-        real.push(Tensor::<2, Bool>::full([b, block.count()], true, &batch.question.device()));
+        real.push(Tensor::<2, Bool>::full(
+            [b, block.count()],
+            true,
+            &batch.question.device(),
+        ));
     }
     pieces.push(model.decoder.embed_tokens(batch.answer_input.clone()));
     real.push(batch.answer_mask.clone());
@@ -426,14 +442,20 @@ mod tests {
         }
         let (a, b) = (one.loss_value(figure), two.loss_value(figure));
         assert!((a - start).abs() > 1e-3, "two steps moved the loss only {start} → {a}");
-        assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "one batch {a} vs two micro-batches {b}");
+        assert!(
+            (a - b).abs() <= 1e-5 * a.abs().max(1.0),
+            "one batch {a} vs two micro-batches {b}"
+        );
         // The AMVL step samples z, so only its progress is checked.
         let before = two.loss_value(Figure::TrainShared);
         two.train_step(Figure::TrainShared);
         let after = two.loss_value(Figure::TrainShared);
         assert!(after.is_finite() && after != before, "{before} → {after}");
         let error = tiny().with_micro_batches(3).err().expect("3 parts of 2 items");
-        assert!(matches!(error, BenchError::TooManyMicroBatches { parts: 3, batch: 2 }), "{error:?}");
+        assert!(
+            matches!(error, BenchError::TooManyMicroBatches { parts: 3, batch: 2 }),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("at most one per item"), "{error}");
     }
 
@@ -444,7 +466,11 @@ mod tests {
             let before = session.loss_value(figure);
             assert!(session.train_step(figure) > 0.0);
             let after = session.loss_value(figure);
-            assert!(before.is_finite() && after.is_finite(), "{}: {before} → {after}", figure.key());
+            assert!(
+                before.is_finite() && after.is_finite(),
+                "{}: {before} → {after}",
+                figure.key()
+            );
             assert_ne!(before, after, "{}: the step changed no weight", figure.key());
         }
     }

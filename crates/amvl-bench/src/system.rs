@@ -59,7 +59,10 @@ pub fn commit() -> Option<String> {
 
 /// Now as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn date_utc() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     format_utc(secs)
 }
 

@@ -91,7 +91,9 @@ mod tests {
         let ids = |len: usize| Tensor::<1, Int>::arange(0..(n * len) as i64, device).reshape([n, len]);
         let all = |len: usize| Tensor::<2, Bool>::full([n, len], true, device);
         AmvlBatch {
-            images: Tensor::<1, Int>::arange(0..(n * 3 * 2 * 2) as i64, device).float().reshape([n, 1, 3, 2, 2]),
+            images: Tensor::<1, Int>::arange(0..(n * 3 * 2 * 2) as i64, device)
+                .float()
+                .reshape([n, 1, 3, 2, 2]),
             image_mask: all(1),
             question: ids(3),
             question_mask: all(3),

@@ -6,16 +6,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{origin}: unknown key `{key}`{hint}")]
-    UnknownKey {
-        origin: String,
-        key: String,
-        hint: String,
-    },
+    UnknownKey { origin: String, key: String, hint: String },
     #[error("{origin}: {message}")]
     Parse { origin: String, message: String },
     #[error("{origin}: invalid configuration: {message}")]
@@ -72,12 +65,7 @@ pub fn parse_toml<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T, Co
 fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let rest = message.strip_prefix("unknown field `")?;
     let (key, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect();
     Some((key.to_string(), expected))
 }
 

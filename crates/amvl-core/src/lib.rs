@@ -7,13 +7,13 @@ pub mod device;
 pub mod dtype;
 pub mod random;
 pub mod special_tokens;
-pub mod threads;
 pub mod target;
+pub mod threads;
 pub mod traits;
 
 pub use batch::AmvlBatch;
 pub use config_file::{ConfigError, load_toml, parse_toml};
-pub use dtype::{cast_floats, to_device_dtype};
 pub use device::{DeviceError, available_device_names, parse_device, parse_float_dtype, set_float_dtype};
+pub use dtype::{cast_floats, to_device_dtype};
 pub use target::TargetMode;
 pub use traits::{DecoderCache, LanguageModel, VisionTower};

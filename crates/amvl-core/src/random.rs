@@ -25,7 +25,9 @@ pub fn with_seed<R>(device: &Device, seed: u64, f: impl FnOnce() -> R) -> R {
 /// backend, in every thread, whatever else draws meanwhile. In the device's float dtype.
 pub fn standard_normal<const D: usize>(shape: [usize; D], seed: u64, device: &Device) -> Tensor<D> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let values: Vec<f32> = (0..shape.iter().product::<usize>()).map(|_| rng.sample::<f32, _>(StandardNormal)).collect();
+    let values: Vec<f32> = (0..shape.iter().product::<usize>())
+        .map(|_| rng.sample::<f32, _>(StandardNormal))
+        .collect();
     Tensor::<D>::from_data(TensorData::new(values, shape), device).cast(device.settings().float_dtype)
 }
 

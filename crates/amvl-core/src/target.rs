@@ -22,7 +22,9 @@ impl FromStr for TargetMode {
             "answer" => Ok(TargetMode::Answer),
             "rationale" => Ok(TargetMode::Rationale),
             "rationale_answer" | "rationale-answer" => Ok(TargetMode::RationaleAnswer),
-            other => Err(format!("unknown posterior input `{other}`; expected answer, rationale, rationale_answer")),
+            other => Err(format!(
+                "unknown posterior input `{other}`; expected answer, rationale, rationale_answer"
+            )),
         }
     }
 }

@@ -5,11 +5,7 @@ use amvl_data::{Split, Task, write_suite_preview};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let split: Split = args
-        .first()
-        .map(String::as_str)
-        .unwrap_or("test-ood")
-        .parse()?;
+    let split: Split = args.first().map(String::as_str).unwrap_or("test-ood").parse()?;
     let out = args.get(1).cloned().unwrap_or_else(|| "sheet.png".into());
     let per_task: usize = args.get(2).map(|s| s.parse()).transpose()?.unwrap_or(2);
     let size: u32 = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(64);

@@ -110,10 +110,7 @@ pub struct AmvlBatcher {
 
 impl AmvlBatcher {
     pub fn new(cfg: BatcherConfig, tokenizer: Arc<AmvlTokenizer>) -> Self {
-        Self {
-            cfg,
-            tok: tokenizer,
-        }
+        Self { cfg, tok: tokenizer }
     }
 
     pub fn config(&self) -> &BatcherConfig {
@@ -124,13 +121,7 @@ impl AmvlBatcher {
         &self.tok
     }
 
-    fn limit(
-        &self,
-        item: &Item,
-        what: &'static str,
-        mut v: Vec<u32>,
-        max: usize,
-    ) -> Result<Vec<u32>, DataError> {
+    fn limit(&self, item: &Item, what: &'static str, mut v: Vec<u32>, max: usize) -> Result<Vec<u32>, DataError> {
         if v.len() > max {
             if !self.cfg.truncate {
                 return Err(DataError::TooLong {
@@ -169,17 +160,15 @@ impl AmvlBatcher {
         let question = self.limit(item, "question", question, self.cfg.max_question_len)?;
 
         let letter: Vec<u32> = match item.answer {
-            Some(a) if a < item.options.len() => {
-                match t.letter_ids(crate::item::MAX_OPTIONS).get(a) {
-                    Some(id) => vec![*id],
-                    None => {
-                        return Err(DataError::BadAnswer {
-                            origin: format!("item `{}`", item.id),
-                            problem: AnswerError::NoLetterToken { index: a },
-                        });
-                    }
+            Some(a) if a < item.options.len() => match t.letter_ids(crate::item::MAX_OPTIONS).get(a) {
+                Some(id) => vec![*id],
+                None => {
+                    return Err(DataError::BadAnswer {
+                        origin: format!("item `{}`", item.id),
+                        problem: AnswerError::NoLetterToken { index: a },
+                    });
                 }
-            }
+            },
             Some(a) => {
                 return Err(DataError::BadAnswer {
                     origin: format!("item `{}`", item.id),
@@ -369,12 +358,7 @@ impl AmvlBatcher {
         let (target, target_mask) = padded(enc.iter().map(|e| &e.target).collect());
         let (answer_input, _) = padded(enc.iter().map(|e| &e.answer_input).collect());
         let (answer_target, _) = padded(enc.iter().map(|e| &e.answer_target).collect());
-        let la = enc
-            .iter()
-            .map(|e| e.answer_target.len())
-            .max()
-            .unwrap_or(1)
-            .max(1);
+        let la = enc.iter().map(|e| e.answer_target.len()).max().unwrap_or(1).max(1);
         let mut amask = Vec::with_capacity(b * la);
         for e in &enc {
             for k in 0..la {
@@ -412,9 +396,7 @@ impl Batcher<Item, AmvlBatch> for AmvlBatcher {
     fn batch(&self, items: Vec<Item>, device: &Device) -> AmvlBatch {
         match AmvlBatcher::batch(self, items, device) {
             Ok(b) => b,
-            Err(e) => panic!(
-                "{e} (run AmvlBatcher::check on the dataset before training to catch this up front)"
-            ),
+            Err(e) => panic!("{e} (run AmvlBatcher::check on the dataset before training to catch this up front)"),
         }
     }
 }

@@ -23,11 +23,7 @@ pub enum DataError {
     #[error(
         "{file}:{line}: field `images`: path `{path}` leaves the dataset folder (absolute paths and `..` are refused)"
     )]
-    PathEscapes {
-        file: PathBuf,
-        line: usize,
-        path: String,
-    },
+    PathEscapes { file: PathBuf, line: usize, path: String },
     /// An image that is missing or cannot be decoded.
     #[error("image {path}: {problem} (referenced at {origin})")]
     Image {
@@ -39,9 +35,7 @@ pub enum DataError {
     #[error("{origin}: field `answer`: {problem}")]
     BadAnswer { origin: String, problem: AnswerError },
     /// A token sequence longer than the configured limit (and truncation was not asked for).
-    #[error(
-        "item `{item}`: {what} has {len} tokens, more than the limit of {max} (enable truncation to cut it)"
-    )]
+    #[error("item `{item}`: {what} has {len} tokens, more than the limit of {max} (enable truncation to cut it)")]
     TooLong {
         item: String,
         what: &'static str,

@@ -73,11 +73,7 @@ impl std::fmt::Display for ExportSummary {
                 .get(task)
                 .map(|m| m.iter().map(|(l, c)| format!("{l}:{c}")).collect())
                 .unwrap_or_default();
-            writeln!(
-                f,
-                "  {task:<22} {n:>6} items, answers {}",
-                letters.join(" ")
-            )?;
+            writeln!(f, "  {task:<22} {n:>6} items, answers {}", letters.join(" "))?;
         }
         Ok(())
     }
@@ -87,10 +83,7 @@ impl std::fmt::Display for ExportSummary {
 /// wrote there (and only that).
 pub fn prepare_out_dir(out: &Path, force: bool) -> Result<(), DataError> {
     if out.exists() {
-        let non_empty = fs::read_dir(out)
-            .map_err(|e| DataError::io(out, e))?
-            .next()
-            .is_some();
+        let non_empty = fs::read_dir(out).map_err(|e| DataError::io(out, e))?.next().is_some();
         if non_empty && !force {
             return Err(DataError::Invalid(format!(
                 "{} is not empty; pass --force to overwrite",

@@ -35,11 +35,13 @@ pub use batcher::{AmvlBatcher, BatcherConfig, EncodedItem, FallibleBatcher, Targ
 pub use blink::{BlinkDataset, BlinkSplit};
 pub use dataset::{AnyDataset, ItemSource};
 pub use error::DataError;
-pub use image_io::{ImageProblem, load_image};
 pub use export::{ExportOptions, ExportSummary, TOKENIZER_FILE, export_suite};
+pub use image_io::{ImageProblem, load_image};
 pub use item::{Item, LETTERS, MAX_OPTIONS, parse_letter};
-pub use latent_tasks::{ChannelSet, HopsConfig, HopsMapping, HopsOptions, HopsSet, LatentTask, LatentTaskExport, export_latent_task};
 pub use jsonl::{JSONL_FILE, JsonlDataset, JsonlOptions, LineProblem, LoadSummary, SkippedItem, write_jsonl};
+pub use latent_tasks::{
+    ChannelSet, HopsConfig, HopsMapping, HopsOptions, HopsSet, LatentTask, LatentTaskExport, export_latent_task,
+};
 pub use preview::{SheetLayout, contact_sheet, write_suite_preview};
 pub use suite::{DEFAULT_IMAGE_SIZE, SuiteDataset};
 pub use task::{Setting, Split, Task};

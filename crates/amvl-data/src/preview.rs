@@ -131,13 +131,7 @@ pub fn contact_sheet(items: &[Item], layout: SheetLayout) -> RgbImage {
 }
 
 /// The first `per_task` items of each task of a suite split, grouped by task.
-pub fn suite_preview_items(
-    seed: u64,
-    split: Split,
-    tasks: &[Task],
-    per_task: usize,
-    image_size: u32,
-) -> Vec<Item> {
+pub fn suite_preview_items(seed: u64, split: Split, tasks: &[Task], per_task: usize, image_size: u32) -> Vec<Item> {
     let ds = SuiteDataset::new(seed, split, tasks.to_vec(), per_task, image_size);
     let n = ds.tasks().len();
     let mut items = Vec::with_capacity(ds.len());

@@ -22,18 +22,8 @@ pub struct SuiteDataset {
 impl SuiteDataset {
     /// A split of the suite. An empty `tasks` means every task; `image_size` is clamped to at
     /// least 16 px.
-    pub fn new(
-        seed: u64,
-        split: Split,
-        tasks: Vec<Task>,
-        len_per_task: usize,
-        image_size: u32,
-    ) -> Self {
-        let tasks = if tasks.is_empty() {
-            Task::ALL.to_vec()
-        } else {
-            tasks
-        };
+    pub fn new(seed: u64, split: Split, tasks: Vec<Task>, len_per_task: usize, image_size: u32) -> Self {
+        let tasks = if tasks.is_empty() { Task::ALL.to_vec() } else { tasks };
         Self {
             seed,
             split,

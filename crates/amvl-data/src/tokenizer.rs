@@ -41,10 +41,7 @@ fn terr(e: impl std::fmt::Display) -> DataError {
 /// Text that is always part of the training corpus, so the vocabulary covers every option
 /// letter, small number and marker whatever the sample.
 fn coverage_text() -> Vec<String> {
-    let letters: Vec<String> = LETTERS
-        .iter()
-        .map(|l| format!("({l}) {l} point {l}"))
-        .collect();
+    let letters: Vec<String> = LETTERS.iter().map(|l| format!("({l}) {l} point {l}")).collect();
     let numbers: Vec<String> = (0..=100).map(|n| n.to_string()).collect();
     vec![letters.join(" "), numbers.join(" ")]
 }
@@ -68,12 +65,7 @@ impl AmvlTokenizer {
             .show_progress(false)
             .min_frequency(1)
             .vocab_size(100_000)
-            .special_tokens(
-                sp::ALL
-                    .iter()
-                    .map(|t| AddedToken::from(t.to_string(), true))
-                    .collect(),
-            )
+            .special_tokens(sp::ALL.iter().map(|t| AddedToken::from(t.to_string(), true)).collect())
             .build()
             .map_err(terr)?;
         let mut trainer = TrainerWrapper::WordLevelTrainer(trainer);
@@ -123,9 +115,7 @@ impl AmvlTokenizer {
                     match enc.get_ids() {
                         [id] => *id,
                         ids => {
-                            return Err(terr(format!(
-                                "option letter `{l}` is not a single token (ids {ids:?})"
-                            )));
+                            return Err(terr(format!("option letter `{l}` is not a single token (ids {ids:?})")));
                         }
                     }
                 }
@@ -156,12 +146,7 @@ impl AmvlTokenizer {
 
     /// Token ids of `text`, without any special token added around it.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, DataError> {
-        Ok(self
-            .inner
-            .encode(text, false)
-            .map_err(terr)?
-            .get_ids()
-            .to_vec())
+        Ok(self.inner.encode(text, false).map_err(terr)?.get_ids().to_vec())
     }
 
     /// Text of `ids`; special tokens are dropped when `skip_special`.
@@ -221,12 +206,7 @@ impl AmvlTokenizer {
 
     /// Token ids of `A`, `B`, `C`, `D`.
     pub fn option_letter_ids(&self) -> [u32; 4] {
-        [
-            self.letters[0],
-            self.letters[1],
-            self.letters[2],
-            self.letters[3],
-        ]
+        [self.letters[0], self.letters[1], self.letters[2], self.letters[3]]
     }
 
     /// Vocabulary size including added tokens (the embedding table size).

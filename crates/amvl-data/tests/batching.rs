@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use amvl_core::special_tokens as sp;
 use amvl_data::{
-    AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, ItemSource, Split,
-    SuiteDataset, TargetMode, Task,
+    AmvlBatcher, AmvlTokenizer, BatcherConfig, DataError, FallibleBatcher, Item, ItemSource, Split, SuiteDataset,
+    TargetMode, Task,
 };
 use burn::data::dataloader::batcher::Batcher;
 use burn::prelude::*;
@@ -38,19 +38,13 @@ fn tokenizer_has_specials_in_order_and_single_token_letters() {
     for (k, l) in ["A", "B", "C", "D"].iter().enumerate() {
         assert_eq!(t.encode(l).unwrap(), vec![letters[k]]);
     }
-    let ids = t
-        .encode("How many red circles are in the image? (A) 3 (B) 4")
-        .unwrap();
+    let ids = t.encode("How many red circles are in the image? (A) 3 (B) 4").unwrap();
     assert!(!ids.contains(&t.unk_id()), "{ids:?}");
     assert_eq!(
         t.decode(&ids, true).unwrap(),
         "How many red circles are in the image ? ( A ) 3 ( B ) 4"
     );
-    assert!(
-        t.encode("<answer> B <eos>")
-            .unwrap()
-            .starts_with(&[t.answer_id()])
-    );
+    assert!(t.encode("<answer> B <eos>").unwrap().starts_with(&[t.answer_id()]));
     // Every word of every split's text is in the vocabulary.
     for split in Split::ALL {
         let ds = SuiteDataset::new(0, split, vec![], 5, 32);
@@ -125,17 +119,9 @@ fn cfg() -> BatcherConfig {
 fn batches_have_the_contracted_layout() {
     let t = tokenizer();
     let dev = Device::flex();
-    let ds = SuiteDataset::new(
-        0,
-        Split::Train,
-        vec![Task::Counting, Task::Jigsaw, Task::IqTest],
-        1,
-        32,
-    );
+    let ds = SuiteDataset::new(0, Split::Train, vec![Task::Counting, Task::Jigsaw, Task::IqTest], 1, 32);
     let items: Vec<Item> = (0..3).map(|i| ds.get(i)).collect();
-    let b = AmvlBatcher::new(cfg(), t.clone())
-        .batch(items.clone(), &dev)
-        .unwrap();
+    let b = AmvlBatcher::new(cfg(), t.clone()).batch(items.clone(), &dev).unwrap();
     assert_eq!(b.batch_size(), 3);
     assert_eq!(b.images.dims(), [3, 4, 3, 32, 32]);
     let im = bools(b.image_mask.clone());
@@ -166,21 +152,12 @@ fn batches_have_the_contracted_layout() {
         assert_eq!(q[k][0], t.bos_id() as i64);
         assert!(q[k][n..].iter().all(|v| *v == t.pad_id() as i64));
         let text = t
-            .decode(
-                &q[k][..n].iter().map(|v| *v as u32).collect::<Vec<_>>(),
-                true,
-            )
+            .decode(&q[k][..n].iter().map(|v| *v as u32).collect::<Vec<_>>(), true)
             .unwrap();
         assert!(text.contains("( A )"), "{text}");
         let letter = t.option_letter_ids()[it.answer.unwrap()] as i64;
-        assert_eq!(
-            ints(b.answer_input.clone())[k],
-            vec![t.answer_id() as i64, letter]
-        );
-        assert_eq!(
-            ints(b.answer_target.clone())[k],
-            vec![letter, t.eos_id() as i64]
-        );
+        assert_eq!(ints(b.answer_input.clone())[k], vec![t.answer_id() as i64, letter]);
+        assert_eq!(ints(b.answer_target.clone())[k], vec![letter, t.eos_id() as i64]);
         assert_eq!(bools(b.answer_mask.clone())[k], vec![true, true]);
         assert_eq!(ints(b.target.clone())[k], vec![letter]);
     }
@@ -229,18 +206,9 @@ fn rationale_mode_targets_and_truncation() {
     assert_eq!(tg[0], t.rationale_id() as i64);
     assert_eq!(&tg[tg.len() - 2..], &[t.answer_id() as i64, letter]);
     let rat = t
-        .decode(
-            &tg[1..tg.len() - 2]
-                .iter()
-                .map(|v| *v as u32)
-                .collect::<Vec<_>>(),
-            true,
-        )
+        .decode(&tg[1..tg.len() - 2].iter().map(|v| *v as u32).collect::<Vec<_>>(), true)
         .unwrap();
-    assert_eq!(
-        rat.replace(' ', ""),
-        item.rationale.clone().unwrap().replace(' ', "")
-    );
+    assert_eq!(rat.replace(' ', ""), item.rationale.clone().unwrap().replace(' ', ""));
 
     // Too long: an error naming the item, unless truncation is asked for.
     c.max_target_len = 5;
@@ -254,19 +222,8 @@ fn rationale_mode_targets_and_truncation() {
     assert!(e.to_string().contains(&item.id));
     let mut q = cfg();
     q.max_question_len = 4;
-    let e = AmvlBatcher::new(q.clone(), t.clone())
-        .encode_item(&item)
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            DataError::TooLong {
-                what: "question",
-                ..
-            }
-        ),
-        "{e}"
-    );
+    let e = AmvlBatcher::new(q.clone(), t.clone()).encode_item(&item).unwrap_err();
+    assert!(matches!(e, DataError::TooLong { what: "question", .. }), "{e}");
     c.truncate = true;
     q.truncate = true;
     let tg = &ints(
@@ -292,19 +249,10 @@ fn bad_items_are_errors_not_panics() {
     let t = tokenizer();
     let dev = Device::flex();
     let mut item = SuiteDataset::new(0, Split::Train, vec![Task::Counting], 1, 32).get(0);
-    let b = AmvlBatcher::new(
-        BatcherConfig {
-            max_images: 1,
-            ..cfg()
-        },
-        t.clone(),
-    );
+    let b = AmvlBatcher::new(BatcherConfig { max_images: 1, ..cfg() }, t.clone());
     let mut many = item.clone();
     many.images = vec![many.images[0].clone(); 2];
-    assert!(matches!(
-        b.batch(vec![many], &dev),
-        Err(DataError::BadItem { .. })
-    ));
+    assert!(matches!(b.batch(vec![many], &dev), Err(DataError::BadItem { .. })));
     assert!(matches!(b.batch(vec![], &dev), Err(DataError::Invalid(_))));
     item.answer = Some(9);
     assert!(matches!(
@@ -332,11 +280,7 @@ fn hidden_answers_batch_without_scored_targets_and_images_are_resized() {
     let dev = Device::flex();
     let mut item = SuiteDataset::new(0, Split::Train, vec![Task::Jigsaw], 1, 48).get(0);
     item.answer = None;
-    let b = Batcher::<Item, amvl_core::AmvlBatch>::batch(
-        &AmvlBatcher::new(cfg(), t.clone()),
-        vec![item],
-        &dev,
-    );
+    let b = Batcher::<Item, amvl_core::AmvlBatch>::batch(&AmvlBatcher::new(cfg(), t.clone()), vec![item], &dev);
     assert_eq!(b.images.dims(), [1, 4, 3, 32, 32]);
     assert_eq!(ints(b.answer_input)[0], vec![t.answer_id() as i64]);
     assert_eq!(ints(b.answer_target)[0], vec![t.eos_id() as i64]);
@@ -365,7 +309,12 @@ fn the_rationale_can_follow_the_answer_letter() {
     let letter = t.letter_ids(amvl_data::MAX_OPTIONS)[item.answer.unwrap()];
     let with = |max_answer_len, truncate| {
         AmvlBatcher::new(
-            BatcherConfig { rationale_after_answer: true, max_answer_len, truncate, ..cfg() },
+            BatcherConfig {
+                rationale_after_answer: true,
+                max_answer_len,
+                truncate,
+                ..cfg()
+            },
             t.clone(),
         )
         .encode_item(&item)
@@ -382,7 +331,11 @@ fn the_rationale_can_follow_the_answer_letter() {
     assert_eq!(e.target, vec![letter], "the posterior's target is unchanged");
 
     let cut = with(5, true).unwrap();
-    assert_eq!(cut.answer_input, input[..5].to_vec(), "the rationale is cut, the letter kept");
+    assert_eq!(
+        cut.answer_input,
+        input[..5].to_vec(),
+        "the rationale is cut, the letter kept"
+    );
     assert_eq!(cut.answer_target[0], letter);
     assert_eq!(cut.answer_target.len(), 5);
     match with(5, false) {
@@ -418,23 +371,37 @@ fn the_rationale_can_come_before_the_answer_letter() {
     assert_eq!(e.answer_input, input);
     let mut target = rationale.clone();
     target.extend([t.answer_id(), letter, t.eos_id()]);
-    assert_eq!(e.answer_target, target, "each input predicts the next token of the chain");
+    assert_eq!(
+        e.answer_target, target,
+        "each input predicts the next token of the chain"
+    );
     assert!(e.answer_mask.iter().all(|&m| m));
     assert_eq!(config(64, false).answer_start(&t), t.rationale_id());
     assert_eq!(cfg().answer_start(&t), t.answer_id());
 
     // Cut to fit: the rationale loses its tail, `<answer> L <eos>` stays.
     let cut = with(7, true, &item).unwrap();
-    assert_eq!(cut.answer_input, [&[t.rationale_id()][..], &rationale[..4], &[t.answer_id(), letter]].concat());
-    assert_eq!(cut.answer_target, [&rationale[..4], &[t.answer_id(), letter, t.eos_id()][..]].concat());
+    assert_eq!(
+        cut.answer_input,
+        [&[t.rationale_id()][..], &rationale[..4], &[t.answer_id(), letter]].concat()
+    );
+    assert_eq!(
+        cut.answer_target,
+        [&rationale[..4], &[t.answer_id(), letter, t.eos_id()][..]].concat()
+    );
     match with(7, false, &item) {
-        Err(DataError::TooLong { item: id, what, max, .. }) => {
+        Err(DataError::TooLong {
+            item: id, what, max, ..
+        }) => {
             assert_eq!((id.as_str(), what, max), (item.id.as_str(), "rationale with answer", 7));
         }
         other => panic!("expected TooLong, got {other:?}"),
     }
     // No rationale: an empty chain, so generation still starts from `<rationale>`.
-    let bare = Item { rationale: None, ..item.clone() };
+    let bare = Item {
+        rationale: None,
+        ..item.clone()
+    };
     let e = with(64, false, &bare).unwrap();
     assert_eq!(e.answer_input, vec![t.rationale_id(), t.answer_id(), letter]);
     assert_eq!(e.answer_target, vec![t.answer_id(), letter, t.eos_id()]);

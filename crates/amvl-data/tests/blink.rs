@@ -40,11 +40,7 @@ fn image_column(rows: &[Row], k: usize) -> ArrayRef {
         .iter()
         .map(|r| r.images[k].as_ref().map(|_| format!("{}_{k}.png", r.idx)))
         .collect();
-    let nulls = NullBuffer::from(
-        rows.iter()
-            .map(|r| r.images[k].is_some())
-            .collect::<Vec<_>>(),
-    );
+    let nulls = NullBuffer::from(rows.iter().map(|r| r.images[k].is_some()).collect::<Vec<_>>());
     Arc::new(StructArray::new(
         fields,
         vec![Arc::new(bytes), Arc::new(paths)],
@@ -63,26 +59,17 @@ fn write_blink(path: &Path, sub_task: &str, rows: &[Row]) {
     let mut cols: Vec<(&str, ArrayRef)> = vec![
         (
             "idx",
-            Arc::new(StringArray::from(
-                rows.iter().map(|r| r.idx).collect::<Vec<_>>(),
-            )),
+            Arc::new(StringArray::from(rows.iter().map(|r| r.idx).collect::<Vec<_>>())),
         ),
         (
             "question",
-            Arc::new(StringArray::from(
-                rows.iter().map(|r| r.question).collect::<Vec<_>>(),
-            )),
+            Arc::new(StringArray::from(rows.iter().map(|r| r.question).collect::<Vec<_>>())),
         ),
-        (
-            "sub_task",
-            Arc::new(StringArray::from(vec![sub_task; rows.len()])),
-        ),
+        ("sub_task", Arc::new(StringArray::from(vec![sub_task; rows.len()]))),
         ("choices", Arc::new(choices.finish())),
         (
             "answer",
-            Arc::new(StringArray::from(
-                rows.iter().map(|r| r.answer).collect::<Vec<_>>(),
-            )),
+            Arc::new(StringArray::from(rows.iter().map(|r| r.answer).collect::<Vec<_>>())),
         ),
     ];
     let names = ["image_1", "image_2", "image_3", "image_4"];
@@ -91,11 +78,8 @@ fn write_blink(path: &Path, sub_task: &str, rows: &[Row]) {
     }
     let batch = RecordBatch::try_from_iter(cols).unwrap();
     fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .build();
-    let mut w =
-        ArrowWriter::try_new(fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut w = ArrowWriter::try_new(fs::File::create(path).unwrap(), batch.schema(), Some(props)).unwrap();
     w.write(&batch).unwrap();
     w.close().unwrap();
 }
@@ -128,12 +112,7 @@ fn blink_folder() -> tempfile::TempDir {
         question: "Which patch?",
         choices: &["first", "second"],
         answer: "(B)",
-        images: [
-            Some(png(6, 6, 1)),
-            Some(png(3, 3, 2)),
-            None,
-            Some(png(3, 3, 4)),
-        ],
+        images: [Some(png(6, 6, 1)), Some(png(3, 3, 2)), None, Some(png(3, 3, 4))],
     }];
     write_blink(
         &d.path().join("Jigsaw/val-00000-of-00001.parquet"),
@@ -161,10 +140,7 @@ fn val_split_loads_with_answers_and_missing_images() {
     let ds = BlinkDataset::open(d.path(), BlinkSplit::Val).unwrap();
     assert_eq!(ds.len(), 3);
     assert_eq!(ds.scorable(), 3);
-    assert_eq!(
-        ds.sub_tasks(),
-        vec!["Counting".to_string(), "Jigsaw".to_string()]
-    );
+    assert_eq!(ds.sub_tasks(), vec!["Counting".to_string(), "Jigsaw".to_string()]);
     let a = ds.get(0).unwrap();
     assert_eq!(a.id, "val_Counting_1");
     assert_eq!(a.task, "Counting");
@@ -178,10 +154,7 @@ fn val_split_loads_with_answers_and_missing_images() {
     assert_eq!(j.answer, Some(1));
     // image_3 is null: the item has the other three, in order.
     assert_eq!(
-        j.images
-            .iter()
-            .map(|i| i.get_pixel(0, 0).0[0])
-            .collect::<Vec<_>>(),
+        j.images.iter().map(|i| i.get_pixel(0, 0).0[0]).collect::<Vec<_>>(),
         vec![1, 2, 4]
     );
     assert!(ds.describe().contains("3 items"));
@@ -218,8 +191,14 @@ fn bad_blink_input_gives_errors() {
     }];
     write_blink(&d.path().join("T/val-0.parquet"), "T", &rows);
     let e = BlinkDataset::open(d.path(), BlinkSplit::Val).unwrap_err();
-    let out_of_range = AnswerError::LetterOutOfRange { given: "(D)".into(), count: 2 };
-    assert!(matches!(&e, DataError::BadAnswer { problem, .. } if *problem == out_of_range), "{e}");
+    let out_of_range = AnswerError::LetterOutOfRange {
+        given: "(D)".into(),
+        count: 2,
+    };
+    assert!(
+        matches!(&e, DataError::BadAnswer { problem, .. } if *problem == out_of_range),
+        "{e}"
+    );
     assert!(e.to_string().contains("val-0.parquet row 0"), "{e}");
     // Undecodable image bytes.
     let rows = [Row {
@@ -231,7 +210,16 @@ fn bad_blink_input_gives_errors() {
     }];
     write_blink(&d.path().join("T/val-0.parquet"), "T", &rows);
     let e = BlinkDataset::open(d.path(), BlinkSplit::Val).unwrap_err();
-    assert!(matches!(e, DataError::Image { problem: ImageProblem::Decode(_), .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            DataError::Image {
+                problem: ImageProblem::Decode(_),
+                ..
+            }
+        ),
+        "{e}"
+    );
     assert!(e.to_string().contains("image_1"), "{e}");
     // A file that is not parquet.
     fs::write(d.path().join("T/val-0.parquet"), b"nope").unwrap();

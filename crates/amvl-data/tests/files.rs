@@ -47,11 +47,7 @@ fn same_seed_gives_byte_identical_exports() {
     export_suite(&small_export(b.path(), 4)).unwrap();
     export_suite(&small_export(c.path(), 5)).unwrap();
     assert_eq!(sa.items, 30);
-    let (ta, tb, tc) = (
-        read_tree(a.path()),
-        read_tree(b.path()),
-        read_tree(c.path()),
-    );
+    let (ta, tb, tc) = (read_tree(a.path()), read_tree(b.path()), read_tree(c.path()));
     assert!(ta.iter().any(|(n, _)| n == "data.jsonl"));
     assert!(ta.iter().any(|(n, _)| n == "tokenizer.json"));
     assert!(
@@ -175,7 +171,16 @@ fn malformed_lines_name_file_line_and_field() {
     assert!(matches!(p, LineProblem::OptionCount(1)), "{p}");
     let bad_img_list = GOOD.replace(r#"["img/ok.png"]"#, r#"[3]"#);
     let p = assert_jsonl_err(open_err(&[&bad_img_list]), 1, "images");
-    assert!(matches!(p, LineProblem::WrongElement { index: 0, found: "a number" }), "{p}");
+    assert!(
+        matches!(
+            p,
+            LineProblem::WrongElement {
+                index: 0,
+                found: "a number"
+            }
+        ),
+        "{p}"
+    );
     let no_img = GOOD.replace(r#"["img/ok.png"]"#, r#"[]"#);
     let p = assert_jsonl_err(open_err(&[&no_img]), 1, "images");
     assert!(matches!(p, LineProblem::NoImages), "{p}");
@@ -190,7 +195,10 @@ fn malformed_lines_name_file_line_and_field() {
 fn an_answer_that_is_not_an_option_is_an_error() {
     let c = GOOD.replace(r#""answer":"B""#, r#""answer":"C""#);
     let p = assert_jsonl_err(open_err(&[&c]), 1, "answer");
-    assert!(matches!(p, LineProblem::Answer(AnswerError::LetterOutOfRange { count: 2, .. })), "{p}");
+    assert!(
+        matches!(p, LineProblem::Answer(AnswerError::LetterOutOfRange { count: 2, .. })),
+        "{p}"
+    );
     let w = GOOD.replace(r#""answer":"B""#, r#""answer":"maybe""#);
     let p = assert_jsonl_err(open_err(&[&w]), 1, "answer");
     assert!(matches!(p, LineProblem::Answer(AnswerError::NotAnOption { .. })), "{p}");
@@ -244,10 +252,7 @@ fn missing_or_undecodable_images_name_the_path_or_are_skipped() {
     assert_eq!(ds.len(), 1);
     let s = ds.summary();
     assert_eq!((s.lines, s.loaded, s.skipped.len()), (3, 1, 2));
-    assert_eq!(
-        s.skipped.iter().map(|k| k.line).collect::<Vec<_>>(),
-        vec![2, 3]
-    );
+    assert_eq!(s.skipped.iter().map(|k| k.line).collect::<Vec<_>>(), vec![2, 3]);
     assert!(s.to_string().contains("2 skipped"));
     // Without the check at open, the error comes (with the path) when the item is read.
     let d = dataset(&[&missing]);

@@ -9,26 +9,39 @@ fn channel_answers_are_balanced_and_x_is_constant() {
     for i in 0..set.len() {
         let item = set.get(i);
         counts[item.answer.unwrap()] += 1;
-        assert_eq!((&item.question, &item.options, &item.images), (&first.question, &first.options, &first.images));
+        assert_eq!(
+            (&item.question, &item.options, &item.images),
+            (&first.question, &first.options, &first.images)
+        );
     }
     for c in counts {
         assert!((900..1100).contains(&c), "letter counts {counts:?}");
     }
     assert_ne!(
         (0..50).map(|i| set.get(i).answer).collect::<Vec<_>>(),
-        (0..50).map(|i| ChannelSet::new(0, Split::TestId, 50, 16).get(i).answer).collect::<Vec<_>>()
+        (0..50)
+            .map(|i| ChannelSet::new(0, Split::TestId, 50, 16).get(i).answer)
+            .collect::<Vec<_>>()
     );
 }
 
 fn parse(item: &amvl_data::Item) -> (usize, usize, String) {
     // "start at n3 and follow 2 red links . where do you end ?"
     let words: Vec<&str> = item.question.split(' ').collect();
-    (words[2][1..].parse().unwrap(), words[5].parse().unwrap(), words[6].to_string())
+    (
+        words[2][1..].parse().unwrap(),
+        words[5].parse().unwrap(),
+        words[6].to_string(),
+    )
 }
 
 #[test]
 fn learned_hops_answers_follow_the_maps_and_held_out_questions_stay_out_of_training() {
-    let config = HopsConfig { mapping: HopsMapping::Learned, nodes: 8, ..HopsConfig::default() };
+    let config = HopsConfig {
+        mapping: HopsMapping::Learned,
+        nodes: 8,
+        ..HopsConfig::default()
+    };
     let train = HopsSet::new(config.clone(), 7, Split::Train, 3000, 16).unwrap();
     let test = HopsSet::new(config.clone(), 7, Split::TestId, 1000, 16).unwrap();
     let ood = HopsSet::new(config.clone(), 7, Split::TestOod, 200, 16).unwrap();
@@ -46,7 +59,11 @@ fn learned_hops_answers_follow_the_maps_and_held_out_questions_stay_out_of_train
         }
         train_questions.insert((map, start, hops));
     }
-    assert_eq!(next.len(), config.maps * config.nodes, "every one-hop fact is in training");
+    assert_eq!(
+        next.len(),
+        config.maps * config.nodes,
+        "every one-hop fact is in training"
+    );
     let follow = |map: &str, start: usize, hops: usize| {
         let mut node = format!("n{start}");
         for _ in 0..hops {
@@ -59,14 +76,23 @@ fn learned_hops_answers_follow_the_maps_and_held_out_questions_stay_out_of_train
         for i in 0..set.len() {
             let item = set.get(i);
             let (start, hops, map) = parse(&item);
-            assert_eq!(item.options[item.answer.unwrap()], follow(&map, start, hops), "{}", item.id);
+            assert_eq!(
+                item.options[item.answer.unwrap()],
+                follow(&map, start, hops),
+                "{}",
+                item.id
+            );
             let mut distinct = item.options.clone();
             distinct.sort();
             distinct.dedup();
             assert_eq!(distinct.len(), 4);
             assert_eq!(item.rationale.as_ref().unwrap().split(" to ").count(), hops + 1);
             if set.split == Split::TestId && hops >= 2 {
-                assert!(!train_questions.contains(&(map, start, hops)), "{} was asked in training", item.id);
+                assert!(
+                    !train_questions.contains(&(map, start, hops)),
+                    "{} was asked in training",
+                    item.id
+                );
                 held_out += 1;
             }
             if set.split == Split::TestOod {
@@ -106,8 +132,16 @@ fn in_context_hops_answers_follow_the_links_the_question_states() {
     }
     assert_eq!(per_hops[config.ood_hops], 400);
     for h in 1..=config.max_hops {
-        assert!(per_hops[h] > 120, "hops {h}: {} of 800 in-distribution items", per_hops[h]);
+        assert!(
+            per_hops[h] > 120,
+            "hops {h}: {} of 800 in-distribution items",
+            per_hops[h]
+        );
     }
     let a = HopsSet::new(config.clone(), 3, Split::Train, 2, 16).unwrap();
-    assert_ne!(a.get(0).question.split(" . ").next(), a.get(1).question.split(" . ").next(), "each item has its own links");
+    assert_ne!(
+        a.get(0).question.split(" . ").next(),
+        a.get(1).question.split(" . ").next(),
+        "each item has its own links"
+    );
 }

@@ -84,10 +84,7 @@ fn answer_letters_are_balanced_per_task() {
             for i in 0..ds.len() {
                 counts[ds.scene(i).describe().answer] += 1;
             }
-            assert!(
-                counts.iter().all(|c| *c == 30),
-                "{task} {split}: {counts:?}"
-            );
+            assert!(counts.iter().all(|c| *c == 30), "{task} {split}: {counts:?}");
         }
     }
 }
@@ -103,11 +100,7 @@ fn oracle_agrees_with_every_label() {
             for i in 0..N {
                 let scene = ds.scene(i);
                 let d = scene.describe();
-                assert_eq!(
-                    scene.oracle(),
-                    d.answer,
-                    "{task} {split} item {i}: {scene:?}"
-                );
+                assert_eq!(scene.oracle(), d.answer, "{task} {split} item {i}: {scene:?}");
             }
         }
     }
@@ -158,11 +151,7 @@ fn no_item_is_shared_between_splits() {
             let it = ds.get(i);
             let h = item_hash(&it);
             if let Some((s, id)) = seen.get(&h) {
-                assert_eq!(
-                    *s, split,
-                    "item {} of {split} equals item {id} of {s}",
-                    it.id
-                );
+                assert_eq!(*s, split, "item {} of {split} equals item {id} of {s}", it.id);
             }
             seen.insert(h, (split, it.id));
         }

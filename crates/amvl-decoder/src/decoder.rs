@@ -50,12 +50,7 @@ impl LanguageModel for Decoder {
         self.embed_tokens.weight.val()
     }
 
-    fn forward_embeds(
-        &self,
-        embeds: Tensor<3>,
-        real: Tensor<2, Bool>,
-        cache: Option<KvCache>,
-    ) -> (Tensor<3>, KvCache) {
+    fn forward_embeds(&self, embeds: Tensor<3>, real: Tensor<2, Bool>, cache: Option<KvCache>) -> (Tensor<3>, KvCache) {
         let seq = embeds.dims()[1];
         let (hidden, cache) = self.run(embeds, real, cache, Some(0..seq));
         (hidden.expect("hidden states were asked for"), cache)
@@ -104,11 +99,7 @@ impl Decoder {
                 c.next_position(),
                 Tensor::cat(vec![c.real.clone(), real.clone()], 1),
             ),
-            None => (
-                0,
-                Tensor::<2, Int>::zeros([batch, 1], &device),
-                real.clone(),
-            ),
+            None => (0, Tensor::<2, Int>::zeros([batch, 1], &device), real.clone()),
         };
         let positions = (start + real.int().cumsum(1) - 1).clamp_min(0);
         let rope = RotaryTables::new(positions, self.head_dim, self.rope_theta);
@@ -143,10 +134,7 @@ impl Decoder {
             };
             layers.push(new_cache);
         }
-        let cache = KvCache {
-            layers,
-            real: real_all,
-        };
+        let cache = KvCache { layers, real: real_all };
         let hidden = keep.map(|rows| {
             if self.layers.is_empty() && rows != all {
                 x = x.slice([0..batch, rows, 0..d_model]);

@@ -41,14 +41,14 @@ impl DecoderLayer {
         rows: Range<usize>,
     ) -> (Tensor<3>, LayerCache) {
         let [batch, seq, d_model] = x.dims();
-        let (attn, cache) = self.self_attn.forward_rows(
-            self.input_layernorm.forward(x.clone()),
-            rope,
-            mask,
-            cache,
-            rows.clone(),
-        );
-        let x = if rows.len() == seq { x } else { x.slice([0..batch, rows, 0..d_model]) };
+        let (attn, cache) =
+            self.self_attn
+                .forward_rows(self.input_layernorm.forward(x.clone()), rope, mask, cache, rows.clone());
+        let x = if rows.len() == seq {
+            x
+        } else {
+            x.slice([0..batch, rows, 0..d_model])
+        };
         let x = x + attn;
         let x = x.clone() + self.mlp.forward(self.post_attention_layernorm.forward(x));
         (x, cache)

@@ -91,7 +91,11 @@ mod tests {
                     for j in 0..d {
                         let freq = 1.0 / 10000f64.powf((2 * (j % (d / 2))) as f64 / d as f64);
                         let angle = pos[bi][si] * freq;
-                        let rot = if j < d / 2 { -xs[base + j + d / 2] } else { xs[base + j - d / 2] } as f64;
+                        let rot = if j < d / 2 {
+                            -xs[base + j + d / 2]
+                        } else {
+                            xs[base + j - d / 2]
+                        } as f64;
                         let want = xs[base + j] as f64 * angle.cos() + rot * angle.sin();
                         assert!((got[base + j] as f64 - want).abs() < 1e-5, "b{bi} s{si} h{hi} j{j}");
                     }

@@ -22,7 +22,12 @@ pub enum Condition {
 
 impl Condition {
     /// The latent-causality controls, in the order reports show them.
-    pub const CONTROLS: [Condition; 4] = [Condition::Zero, Condition::Shuffled, Condition::Swapped, Condition::Removed];
+    pub const CONTROLS: [Condition; 4] = [
+        Condition::Zero,
+        Condition::Shuffled,
+        Condition::Swapped,
+        Condition::Removed,
+    ];
 
     /// The key of its scores in `eval.json` (`prior_mean`, `prior_tau_0.2`, …).
     pub fn label(&self) -> String {

@@ -77,7 +77,11 @@ impl ContentProbes {
                         })
                         .collect()
                 };
-                let all = |rows: &[Vec<f32>]| (!rows.is_empty()).then(|| probe_accuracy(rows, &s.labels, classes)).flatten();
+                let all = |rows: &[Vec<f32>]| {
+                    (!rows.is_empty())
+                        .then(|| probe_accuracy(rows, &s.labels, classes))
+                        .flatten()
+                };
                 ContentProbe {
                     split: split.to_string(),
                     items: s.labels.len(),
@@ -104,7 +108,9 @@ mod tests {
         let mut probes = ContentProbes::default();
         let mut state = 7u64;
         let mut noise = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         for i in 0..200 {

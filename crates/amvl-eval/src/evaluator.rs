@@ -84,7 +84,10 @@ fn shuffled(z: Tensor<3>, seed: u64) -> Tensor<3> {
         .map(|s| {
             let shift = 1 + ((seed as usize).wrapping_mul(31).wrapping_add(s * 7)) % (b - 1);
             let slot = z.clone().narrow(1, s, 1);
-            Tensor::cat(vec![slot.clone().narrow(0, shift, b - shift), slot.narrow(0, 0, shift)], 0)
+            Tensor::cat(
+                vec![slot.clone().narrow(0, shift, b - shift), slot.narrow(0, 0, shift)],
+                0,
+            )
         })
         .collect();
     Tensor::cat(slots, 1)
@@ -112,12 +115,23 @@ pub fn evaluate(
     let has_posterior = has_latent && path == LatentPath::Posterior;
     let mut conditions = vec![Condition::PriorMean];
     if has_latent {
-        conditions.extend(options.taus.iter().filter(|&&t| t > 0.0).map(|&tau| Condition::PriorSample { tau }));
+        conditions.extend(
+            options
+                .taus
+                .iter()
+                .filter(|&&t| t > 0.0)
+                .map(|&tau| Condition::PriorSample { tau }),
+        );
         if options.controls {
             if has_posterior {
                 conditions.push(Condition::PosteriorMean);
             }
-            conditions.extend([Condition::Zero, Condition::Shuffled, Condition::Swapped, Condition::Removed]);
+            conditions.extend([
+                Condition::Zero,
+                Condition::Shuffled,
+                Condition::Swapped,
+                Condition::Removed,
+            ]);
         }
     } else if model.latent.is_some() && options.controls {
         conditions.push(Condition::Removed);
@@ -135,8 +149,8 @@ pub fn evaluate(
         let prefix = model.run_prefix(&batch, true);
         let latents = has_latent.then(|| {
             let prior = model.prior(&prefix);
-            let posterior = has_posterior
-                .then(|| model.posterior(&prefix, batch.target.clone(), batch.target_mask.clone()));
+            let posterior =
+                has_posterior.then(|| model.posterior(&prefix, batch.target.clone(), batch.target_mask.clone()));
             (prior, posterior)
         });
         for condition in &conditions {
@@ -152,7 +166,9 @@ pub fn evaluate(
                 (Condition::PosteriorMean, Some((_, Some(q)))) => LatentChoice::Given(q.mean.clone()),
                 (Condition::PosteriorMean, Some((_, None))) => unreachable!("no posterior condition without one"),
                 (Condition::Zero, Some((p, _))) => LatentChoice::Given(p.mean.zeros_like()),
-                (Condition::Shuffled, Some((p, _))) => LatentChoice::Given(shuffled(p.mean.clone(), options.seed + batch_no)),
+                (Condition::Shuffled, Some((p, _))) => {
+                    LatentChoice::Given(shuffled(p.mean.clone(), options.seed + batch_no))
+                }
                 (Condition::Swapped, Some((p, _))) => LatentChoice::Given(swapped(p.mean.clone())),
                 (Condition::Removed, Some(_)) => LatentChoice::Removed,
             };
@@ -160,10 +176,13 @@ pub fn evaluate(
             let generation = model.generate_with_prefix(&prefix, &batch, &generate);
             let answers = generation.answer_tokens(generate.answer_marker);
             // Only a letter-first model reads its letter distribution off the first token.
-            let first_logits: Option<Vec<f32>> = generate
-                .answer_marker
-                .is_none()
-                .then(|| generation.first_logits.into_data().try_into_vec_as::<f32>().expect("logits"));
+            let first_logits: Option<Vec<f32>> = generate.answer_marker.is_none().then(|| {
+                generation
+                    .first_logits
+                    .into_data()
+                    .try_into_vec_as::<f32>()
+                    .expect("logits")
+            });
             let vocab = model.decoder.vocab_size();
             for (i, item) in chunk.iter().enumerate() {
                 let Some(answer) = item.answer else { continue };
@@ -177,8 +196,12 @@ pub fn evaluate(
                     None => generation.answer_logits[i].as_deref(),
                 };
                 if let Some(row) = row {
-                    let scores: Vec<f32> = letter_ids[..item.options.len()].iter().map(|&id| row[id as usize]).collect();
-                    *acc.likelihood_correct.entry(condition.label()).or_default() += (argmax(&scores) == answer) as usize;
+                    let scores: Vec<f32> = letter_ids[..item.options.len()]
+                        .iter()
+                        .map(|&id| row[id as usize])
+                        .collect();
+                    *acc.likelihood_correct.entry(condition.label()).or_default() +=
+                        (argmax(&scores) == answer) as usize;
                 }
             }
         }
@@ -192,12 +215,21 @@ pub fn evaluate(
         }
         if let Some((prior, posterior)) = &latents {
             let k = prior.dims()[1];
-            let kl: Option<Vec<f32>> =
-                posterior.as_ref().map(|q| q.kl(prior).into_data().try_into_vec_as::<f32>().expect("kl"));
+            let kl: Option<Vec<f32>> = posterior
+                .as_ref()
+                .map(|q| q.kl(prior).into_data().try_into_vec_as::<f32>().expect("kl"));
             let block = model.latent.as_ref().expect("latent block");
             let injected = block.injector.forward(prior.mean.clone());
-            let norms: Vec<f32> = injected.powi_scalar(2).sum_dim(2).sqrt().into_data().try_into_vec_as::<f32>().expect("norms");
-            let post_rows = posterior.as_ref().map(|q| (rows(q.mean.clone()), rows(q.log_std.clone())));
+            let norms: Vec<f32> = injected
+                .powi_scalar(2)
+                .sum_dim(2)
+                .sqrt()
+                .into_data()
+                .try_into_vec_as::<f32>()
+                .expect("norms");
+            let post_rows = posterior
+                .as_ref()
+                .map(|q| (rows(q.mean.clone()), rows(q.log_std.clone())));
             let prior_rows = (rows(prior.mean.clone()), rows(prior.log_std.clone()));
             for (i, item) in chunk.iter().enumerate() {
                 let acc = tasks.get_mut(&item.task).expect("task seen");
@@ -233,9 +265,19 @@ pub fn evaluate(
     let tasks = tasks
         .into_iter()
         .map(|(task, acc)| {
-            let frac = |n: usize| if acc.scorable > 0 { n as f64 / acc.scorable as f64 } else { 0.0 };
+            let frac = |n: usize| {
+                if acc.scorable > 0 {
+                    n as f64 / acc.scorable as f64
+                } else {
+                    0.0
+                }
+            };
             let accuracy: BTreeMap<String, f64> = acc.correct.iter().map(|(k, &v)| (k.clone(), frac(v))).collect();
-            let likelihood_accuracy = acc.likelihood_correct.iter().map(|(k, &v)| (k.clone(), frac(v))).collect();
+            let likelihood_accuracy = acc
+                .likelihood_correct
+                .iter()
+                .map(|(k, &v)| (k.clone(), frac(v)))
+                .collect();
             let posterior = accuracy.get(&Condition::PosteriorMean.label());
             let leakage_gap = match (posterior, accuracy.get(&Condition::PriorMean.label())) {
                 (Some(q), Some(p)) => Some(q - p),
@@ -247,7 +289,11 @@ pub fn evaluate(
                 split: split.label().to_string(),
                 items: acc.items,
                 scorable: acc.scorable,
-                chance: if acc.scorable > 0 { acc.chance / acc.scorable as f64 } else { 0.0 },
+                chance: if acc.scorable > 0 {
+                    acc.chance / acc.scorable as f64
+                } else {
+                    0.0
+                },
                 accuracy,
                 likelihood_accuracy,
                 leakage_gap,

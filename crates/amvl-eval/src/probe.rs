@@ -36,9 +36,7 @@ pub fn probe_accuracy(features: &[Vec<f32>], labels: &[usize], classes: usize) -
             }
         }
     }
-    let correct = (split..n)
-        .filter(|&i| argmax(&scores(&w, &x[i])) == labels[i])
-        .count();
+    let correct = (split..n).filter(|&i| argmax(&scores(&w, &x[i])) == labels[i]).count();
     Some(correct as f64 / (n - split) as f64)
 }
 
@@ -75,7 +73,10 @@ fn softmax(s: &[f32]) -> Vec<f32> {
 pub fn argmax(s: &[f32]) -> usize {
     s.iter()
         .enumerate()
-        .fold((0, f32::NEG_INFINITY), |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) })
+        .fold(
+            (0, f32::NEG_INFINITY),
+            |(bi, bv), (i, &v)| if v > bv { (i, v) } else { (bi, bv) },
+        )
         .0
 }
 
@@ -89,7 +90,9 @@ mod tests {
         let mut labels = Vec::new();
         let mut state = 1u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         for i in 0..200 {

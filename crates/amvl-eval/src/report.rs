@@ -49,7 +49,8 @@ impl TaskReport {
 
     /// Whether the prior-mean accuracy is above chance at [`ABOVE_CHANCE_LEVEL`].
     pub fn above_chance(&self) -> bool {
-        self.p_above_chance(Condition::PriorMean).is_some_and(|p| p < ABOVE_CHANCE_LEVEL)
+        self.p_above_chance(Condition::PriorMean)
+            .is_some_and(|p| p < ABOVE_CHANCE_LEVEL)
     }
 }
 
@@ -117,27 +118,48 @@ impl EvalReport {
         out.push_str("---|---|---|---|\n");
         let fmt = |v: Option<f64>| v.map(|v| format!("{:.1}", 100.0 * v)).unwrap_or_else(|| "–".into());
         for t in &self.tasks {
-            out.push_str(&format!("| {} | {} | {} | {:.1} |", t.split, t.task, t.scorable, 100.0 * t.chance));
+            out.push_str(&format!(
+                "| {} | {} | {} | {:.1} |",
+                t.split,
+                t.task,
+                t.scorable,
+                100.0 * t.chance
+            ));
             for l in &labels {
                 out.push_str(&format!(" {} |", fmt(t.accuracy.get(l).copied())));
             }
             let kl: f64 = t.kl_per_slot.iter().sum();
             out.push_str(&format!(
                 " {} | {} | {} | {} |\n",
-                t.p_above_chance(Condition::PriorMean).map(format_p).unwrap_or_else(|| "–".into()),
+                t.p_above_chance(Condition::PriorMean)
+                    .map(format_p)
+                    .unwrap_or_else(|| "–".into()),
                 fmt(t.likelihood_accuracy.get(&prior_mean).copied()),
-                t.leakage_gap.map(|g| format!("{:+.1}", 100.0 * g)).unwrap_or_else(|| "–".into()),
-                if t.kl_per_slot.is_empty() { "–".into() } else { format!("{kl:.2}") }
+                t.leakage_gap
+                    .map(|g| format!("{:+.1}", 100.0 * g))
+                    .unwrap_or_else(|| "–".into()),
+                if t.kl_per_slot.is_empty() {
+                    "–".into()
+                } else {
+                    format!("{kl:.2}")
+                }
             ));
         }
         for split in self.splits() {
             out.push_str(&format!(
                 "| {split} | **all** | {} | {} |",
-                self.tasks.iter().filter(|t| t.split == split).map(|t| t.scorable).sum::<usize>(),
+                self.tasks
+                    .iter()
+                    .filter(|t| t.split == split)
+                    .map(|t| t.scorable)
+                    .sum::<usize>(),
                 fmt(self.split_mean(&split, |t| Some(t.chance)))
             ));
             for l in &labels {
-                out.push_str(&format!(" {} |", fmt(self.split_mean(&split, |t| t.accuracy.get(l).copied()))));
+                out.push_str(&format!(
+                    " {} |",
+                    fmt(self.split_mean(&split, |t| t.accuracy.get(l).copied()))
+                ));
             }
             out.push_str(&format!(
                 " | {} | {} | |\n",
@@ -188,7 +210,11 @@ impl EvalReport {
 
 /// A p-value in two significant digits, small ones in scientific notation.
 fn format_p(p: f64) -> String {
-    if p >= 0.01 { format!("{p:.2}") } else { format!("{p:.0e}") }
+    if p >= 0.01 {
+        format!("{p:.2}")
+    } else {
+        format!("{p:.0e}")
+    }
 }
 
 fn order(label: &str) -> usize {

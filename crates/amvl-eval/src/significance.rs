@@ -9,7 +9,10 @@ pub const ABOVE_CHANCE_LEVEL: f64 = 0.01;
 /// Exact (terms summed in log space, so large `n` neither overflows nor underflows to a wrong
 /// answer). `correct = 0` gives 1; `correct > n` gives 0.
 pub fn binomial_upper_tail(correct: usize, n: usize, chance: f64) -> f64 {
-    assert!((0.0..=1.0).contains(&chance), "chance must be a probability, got {chance}");
+    assert!(
+        (0.0..=1.0).contains(&chance),
+        "chance must be a probability, got {chance}"
+    );
     if correct == 0 {
         return 1.0;
     }
@@ -24,7 +27,9 @@ pub fn binomial_upper_tail(correct: usize, n: usize, chance: f64) -> f64 {
     }
     let (ln_p, ln_q) = (chance.ln(), (1.0 - chance).ln());
     // ln C(n, j) for j = correct, then updated term by term: C(n, j+1) = C(n, j)·(n−j)/(j+1).
-    let mut ln_choose: f64 = (0..correct).map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln()).sum();
+    let mut ln_choose: f64 = (0..correct)
+        .map(|i| ((n - i) as f64).ln() - ((i + 1) as f64).ln())
+        .sum();
     let terms: Vec<f64> = (correct..=n)
         .map(|j| {
             let term = ln_choose + j as f64 * ln_p + (n - j) as f64 * ln_q;

@@ -38,15 +38,43 @@ fn train_checkpoint_and_evaluate_end_to_end() {
     assert_eq!(Checkpoints::load_state(&outcome.last_checkpoint).unwrap().step, 6);
     let records = MetricsLog::read(&out).unwrap();
     assert_eq!(records.iter().map(|r| r.step).collect::<Vec<_>>(), vec![2, 4, 6]);
-    assert!(records.iter().all(|r| r.total.is_finite() && (r.total - (r.ntp + r.forward + r.reverse)).abs() < 1e-4));
+    assert!(
+        records
+            .iter()
+            .all(|r| r.total.is_finite() && (r.total - (r.ntp + r.forward + r.reverse)).abs() < 1e-4)
+    );
 
     let (_, _, model) = load_run(&out, &device).unwrap();
-    let options = EvalOptions { taus: vec![0.2], batch_size: 4, controls: true, seed: 0, ..EvalOptions::default() };
-    let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &[Split::TestId], &options, &device).unwrap();
+    let options = EvalOptions {
+        taus: vec![0.2],
+        batch_size: 4,
+        controls: true,
+        seed: 0,
+        ..EvalOptions::default()
+    };
+    let report = run_eval(
+        &out,
+        &model,
+        &config,
+        tok,
+        &DataSource::Suite,
+        &[Split::TestId],
+        &options,
+        &device,
+    )
+    .unwrap();
     assert_eq!(report.tasks.len(), 2);
     for task in &report.tasks {
         assert_eq!(task.scorable, 4);
-        for label in ["prior_mean", "prior_tau_0.2", "posterior_mean", "zero", "shuffled", "swapped", "removed"] {
+        for label in [
+            "prior_mean",
+            "prior_tau_0.2",
+            "posterior_mean",
+            "zero",
+            "shuffled",
+            "swapped",
+            "removed",
+        ] {
             let acc = task.accuracy[label];
             assert!((0.0..=1.0).contains(&acc), "{label}: {acc}");
         }
@@ -100,10 +128,29 @@ fn a_rationale_first_run_trains_and_is_scored_after_its_answer_marker() {
     assert_eq!(outcome.state.step, 6);
     let (_, _, model) = load_run(&out, &device).unwrap();
     let options = amvl_train::session::generate_options(&config, &tok, amvl_model::LatentChoice::PriorMean);
-    assert_eq!((options.answer_start, options.answer_marker), (tok.rationale_id(), Some(tok.answer_id())));
+    assert_eq!(
+        (options.answer_start, options.answer_marker),
+        (tok.rationale_id(), Some(tok.answer_id()))
+    );
     assert_eq!(options.max_new_tokens, 65);
-    let eval = EvalOptions { taus: vec![], batch_size: 4, controls: false, seed: 0, ..EvalOptions::default() };
-    let report = run_eval(&out, &model, &config, tok, &DataSource::Suite, &[Split::TestId], &eval, &device).unwrap();
+    let eval = EvalOptions {
+        taus: vec![],
+        batch_size: 4,
+        controls: false,
+        seed: 0,
+        ..EvalOptions::default()
+    };
+    let report = run_eval(
+        &out,
+        &model,
+        &config,
+        tok,
+        &DataSource::Suite,
+        &[Split::TestId],
+        &eval,
+        &device,
+    )
+    .unwrap();
     for task in &report.tasks {
         assert_eq!(task.scorable, 4);
         assert!((0.0..=1.0).contains(&task.accuracy["prior_mean"]));

@@ -2,8 +2,8 @@
 #[path = "../../amvl-train/tests/common/mod.rs"]
 mod common;
 
-use amvl_eval::{EvalOptions, evaluate};
 use amvl_data::Split;
+use amvl_eval::{EvalOptions, evaluate};
 use amvl_train::session::{DataSource, EvalSplit, batcher, open_split, tokenizer};
 use amvl_train::trainer::init_model;
 use burn::module::Param;
@@ -26,8 +26,22 @@ fn a_model_that_ignores_its_latents_shows_no_control_drop_and_no_leakage() {
     block.injector.proj.bias = Some(Param::from_tensor(Tensor::zeros([d_out], &device)));
 
     let batcher = batcher(&config, tok);
-    let options = EvalOptions { taus: vec![1.0], batch_size: 8, controls: true, seed: 3, ..EvalOptions::default() };
-    let report = evaluate(&model, &items, &batcher, EvalSplit::Split(Split::TestId), &options, &device).unwrap();
+    let options = EvalOptions {
+        taus: vec![1.0],
+        batch_size: 8,
+        controls: true,
+        seed: 3,
+        ..EvalOptions::default()
+    };
+    let report = evaluate(
+        &model,
+        &items,
+        &batcher,
+        EvalSplit::Split(Split::TestId),
+        &options,
+        &device,
+    )
+    .unwrap();
     for task in &report.tasks {
         let base = task.accuracy["prior_mean"];
         for label in ["prior_tau_1", "posterior_mean", "zero", "shuffled", "swapped"] {
@@ -52,8 +66,13 @@ fn chance_and_split_means_are_item_weighted() {
         accuracy: [("prior_mean".to_string(), acc)].into_iter().collect(),
         ..TaskReport::default()
     };
-    let report = EvalReport { tasks: vec![task("a", 10, 1.0, 0.5), task("b", 30, 0.0, 0.25)], ..EvalReport::default() };
-    let mean = report.split_mean("test-id", |t| t.accuracy.get("prior_mean").copied()).unwrap();
+    let report = EvalReport {
+        tasks: vec![task("a", 10, 1.0, 0.5), task("b", 30, 0.0, 0.25)],
+        ..EvalReport::default()
+    };
+    let mean = report
+        .split_mean("test-id", |t| t.accuracy.get("prior_mean").copied())
+        .unwrap();
     assert!((mean - 0.25).abs() < 1e-12);
     let chance = report.split_mean("test-id", |t| Some(t.chance)).unwrap();
     assert!((chance - 0.3125).abs() < 1e-12);

@@ -64,8 +64,14 @@ fn a_folder_with_split_subfolders_is_evaluated_per_subfolder() {
     assert_eq!(eval_splits(&data, &asked), vec![EvalSplit::Split(Split::TestId)]);
     export(Split::TestOod, &nested.join("test-ood"), 64);
     let both = eval_splits(&data, &asked);
-    assert_eq!(both, vec![EvalSplit::Split(Split::TestId), EvalSplit::Split(Split::TestOod)]);
-    assert_eq!(both.iter().map(|s| s.label()).collect::<Vec<_>>(), ["test-id", "test-ood"]);
+    assert_eq!(
+        both,
+        vec![EvalSplit::Split(Split::TestId), EvalSplit::Split(Split::TestOod)]
+    );
+    assert_eq!(
+        both.iter().map(|s| s.label()).collect::<Vec<_>>(),
+        ["test-id", "test-ood"]
+    );
     // The suite always has every split.
     assert_eq!(eval_splits(&DataSource::Suite, &asked).len(), 2);
 }

@@ -59,8 +59,9 @@ pub fn detect_architecture(json: &Value) -> Result<Architecture, HfError> {
         return Architecture::from_hf_name(name).ok_or_else(|| unsupported(name.into()));
     }
     match json.get("model_type").and_then(Value::as_str) {
-        Some(model_type) => Architecture::from_model_type(model_type)
-            .ok_or_else(|| unsupported(format!("model_type {model_type}"))),
+        Some(model_type) => {
+            Architecture::from_model_type(model_type).ok_or_else(|| unsupported(format!("model_type {model_type}")))
+        }
         None => Err(unsupported(
             "(config.json names neither `architectures` nor `model_type`)".into(),
         )),

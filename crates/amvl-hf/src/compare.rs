@@ -12,13 +12,10 @@ pub struct OutputError {
 
 /// The largest error over `outputs` (0 when empty, NaN if any is NaN).
 pub fn worst_error(outputs: &[OutputError]) -> f32 {
-    outputs.iter().map(|o| o.max_abs_error).fold(0.0, |a, b| {
-        if a.is_nan() || b.is_nan() {
-            f32::NAN
-        } else {
-            a.max(b)
-        }
-    })
+    outputs
+        .iter()
+        .map(|o| o.max_abs_error)
+        .fold(0.0, |a, b| if a.is_nan() || b.is_nan() { f32::NAN } else { a.max(b) })
 }
 
 /// Whether every output is within `tolerance` (NaN never is).

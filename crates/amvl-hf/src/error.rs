@@ -5,15 +5,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum HfError {
     #[error("cannot read `{}`: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("`{}` is not valid JSON for this purpose: {source}", path.display())]
-    Json {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Json { path: PathBuf, source: serde_json::Error },
     #[error("`{}` is not a valid safetensors file: {message}", path.display())]
     Safetensors { path: PathBuf, message: String },
     #[error(
@@ -45,9 +39,7 @@ pub enum HfError {
     UnexpectedTensors { names: Vec<String> },
     #[error("tensor `{name}` appears more than once: {}", sources.join(", "))]
     DuplicateTensor { name: String, sources: Vec<String> },
-    #[error(
-        "tensor `{name}` has shape {found:?} in the checkpoint but the model expects {expected:?}"
-    )]
+    #[error("tensor `{name}` has shape {found:?} in the checkpoint but the model expects {expected:?}")]
     ShapeMismatch {
         name: String,
         expected: Vec<usize>,
@@ -63,9 +55,7 @@ pub enum HfError {
     Reference { path: PathBuf, message: String },
     #[error("tensor `{name}` has dtype {dtype}; only F32, F16, BF16 and F64 are supported")]
     UnsupportedDtype { name: String, dtype: String },
-    #[error(
-        "tensor `{name}` has dtype {dtype}; token ids must be integers (I64, I32, U32, I16, U16, I8, U8)"
-    )]
+    #[error("tensor `{name}` has dtype {dtype}; token ids must be integers (I64, I32, U32, I16, U16, I8, U8)")]
     NotInteger { name: String, dtype: String },
     #[error("cannot export to `{}`: {message}", path.display())]
     Export { path: PathBuf, message: String },

@@ -59,9 +59,7 @@ fn shard_files(dir: &Path, index: &Path) -> Result<Vec<PathBuf>, HfError> {
     files.dedup();
     let files: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
     if let Some(pickle) = files.iter().find(|f| is_pickle(f)) {
-        return Err(HfError::PickleRefused {
-            path: pickle.clone(),
-        });
+        return Err(HfError::PickleRefused { path: pickle.clone() });
     }
     Ok(files)
 }

@@ -24,8 +24,8 @@ pub use arch::{Architecture, detect_architecture, supported_architectures};
 pub use check::{CheckReport, check_dir};
 pub use compare::{OutputError, max_abs_diff};
 pub use decoder::{
-    DecoderArch, DecoderCheckReport, GreedyCheck, HfDecoder, check_decoder, load_decoder,
-    load_decoder_as, read_decoder_config,
+    DecoderArch, DecoderCheckReport, GreedyCheck, HfDecoder, check_decoder, load_decoder, load_decoder_as,
+    read_decoder_config,
 };
 pub use error::HfError;
 pub use export::{export_decoder, export_vision};

@@ -108,9 +108,7 @@ impl Checkpoint {
         let raw = self
             .tensors
             .get(name)
-            .ok_or_else(|| HfError::MissingTensor {
-                name: name.to_string(),
-            })?;
+            .ok_or_else(|| HfError::MissingTensor { name: name.to_string() })?;
         if raw.shape != expected {
             return Err(HfError::ShapeMismatch {
                 name: raw.file_name.clone(),
@@ -123,17 +121,11 @@ impl Checkpoint {
 
     /// Removes `name` and returns it as f32 on `device`, whatever its shape, as long as it has
     /// `D` dimensions.
-    pub fn take_any<const D: usize>(
-        &mut self,
-        name: &str,
-        device: &Device,
-    ) -> Result<Tensor<D>, HfError> {
+    pub fn take_any<const D: usize>(&mut self, name: &str, device: &Device) -> Result<Tensor<D>, HfError> {
         let raw = self
             .tensors
             .remove(name)
-            .ok_or_else(|| HfError::MissingTensor {
-                name: name.to_string(),
-            })?;
+            .ok_or_else(|| HfError::MissingTensor { name: name.to_string() })?;
         if raw.shape.len() != D {
             return Err(HfError::RankMismatch {
                 name: raw.file_name,
@@ -142,25 +134,16 @@ impl Checkpoint {
             });
         }
         let values = to_f32(&raw)?;
-        Ok(Tensor::from_data(
-            TensorData::new(values, raw.shape),
-            device,
-        ))
+        Ok(Tensor::from_data(TensorData::new(values, raw.shape), device))
     }
 
     /// Removes `name` and returns it as integers on `device` (reference token ids); it must have
     /// `D` dimensions and an integer dtype (I64, I32, I16, I8, U32, U16, U8).
-    pub fn take_int<const D: usize>(
-        &mut self,
-        name: &str,
-        device: &Device,
-    ) -> Result<Tensor<D, Int>, HfError> {
+    pub fn take_int<const D: usize>(&mut self, name: &str, device: &Device) -> Result<Tensor<D, Int>, HfError> {
         let raw = self
             .tensors
             .remove(name)
-            .ok_or_else(|| HfError::MissingTensor {
-                name: name.to_string(),
-            })?;
+            .ok_or_else(|| HfError::MissingTensor { name: name.to_string() })?;
         if raw.shape.len() != D {
             return Err(HfError::RankMismatch {
                 name: raw.file_name,
@@ -169,10 +152,7 @@ impl Checkpoint {
             });
         }
         let values = to_i64(&raw)?;
-        Ok(Tensor::from_data(
-            TensorData::new(values, raw.shape),
-            device,
-        ))
+        Ok(Tensor::from_data(TensorData::new(values, raw.shape), device))
     }
 
     /// Whether the unclaimed tensors `a` and `b` hold the same dtype, shape and bytes (a tied
@@ -190,11 +170,7 @@ impl Checkpoint {
             return Ok(());
         }
         Err(HfError::UnexpectedTensors {
-            names: self
-                .tensors
-                .into_values()
-                .map(|raw| raw.file_name)
-                .collect(),
+            names: self.tensors.into_values().map(|raw| raw.file_name).collect(),
         })
     }
 }
@@ -282,21 +258,9 @@ mod tests {
         let f16_bits: [u16; 3] = [0x3c00, 0xc100, 0x3800];
         let bf16_bits: [u16; 3] = [0x3f80, 0xc020, 0x3f00];
         let bytes = |bits: [u16; 3]| bits.iter().flat_map(|b| b.to_le_bytes()).collect();
-        assert_eq!(
-            to_f32(&raw(Dtype::F16, bytes(f16_bits))).unwrap(),
-            [1.0, -2.5, 0.5]
-        );
-        assert_eq!(
-            to_f32(&raw(Dtype::BF16, bytes(bf16_bits))).unwrap(),
-            [1.0, -2.5, 0.5]
-        );
-        let f64_bytes = [1.0f64, -2.5, 0.5]
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect();
-        assert_eq!(
-            to_f32(&raw(Dtype::F64, f64_bytes)).unwrap(),
-            [1.0, -2.5, 0.5]
-        );
+        assert_eq!(to_f32(&raw(Dtype::F16, bytes(f16_bits))).unwrap(), [1.0, -2.5, 0.5]);
+        assert_eq!(to_f32(&raw(Dtype::BF16, bytes(bf16_bits))).unwrap(), [1.0, -2.5, 0.5]);
+        let f64_bytes = [1.0f64, -2.5, 0.5].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(to_f32(&raw(Dtype::F64, f64_bytes)).unwrap(), [1.0, -2.5, 0.5]);
     }
 }

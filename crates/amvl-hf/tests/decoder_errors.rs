@@ -43,29 +43,17 @@ fn untied_llama_needs_its_head() {
         t.remove("lm_head.weight");
     });
     let (_, message) = load_error(dir.path());
-    assert_eq!(
-        message,
-        "tensor `lm_head.weight` is missing from the checkpoint"
-    );
+    assert_eq!(message, "tensor `lm_head.weight` is missing from the checkpoint");
 }
 
 #[test]
 fn unexpected_tensors_are_listed() {
     let dir = edited_copy("llama", |t| {
-        t.insert(
-            "model.layers.0.self_attn.o_proj.bias".into(),
-            Raw::f32(vec![64], 0.0),
-        );
-        t.insert(
-            "model.layers.2.mlp.up_proj.weight".into(),
-            Raw::f32(vec![160, 64], 0.0),
-        );
+        t.insert("model.layers.0.self_attn.o_proj.bias".into(), Raw::f32(vec![64], 0.0));
+        t.insert("model.layers.2.mlp.up_proj.weight".into(), Raw::f32(vec![160, 64], 0.0));
     });
     let (error, message) = load_error(dir.path());
-    assert!(
-        matches!(error, HfError::UnexpectedTensors { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::UnexpectedTensors { .. }), "{error:?}");
     assert_eq!(
         message,
         "the checkpoint has 2 unexpected tensor(s) the model has no place for: \
@@ -111,10 +99,7 @@ fn unsupported_architecture_is_named_with_every_supported_one() {
     let expected = "unsupported architecture `MistralForCausalLM`; supported: LlamaForCausalLM, \
                     Qwen2ForCausalLM, SiglipVisionModel, CLIPVisionModel, SiglipModel, CLIPModel";
     let (error, message) = load_error(dir.path());
-    assert!(
-        matches!(error, HfError::UnsupportedArchitecture { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::UnsupportedArchitecture { .. }), "{error:?}");
     assert_eq!(message, expected);
     let error = check_dir(dir.path(), &Device::flex()).unwrap_err();
     assert_eq!(error.to_string(), expected);
@@ -137,21 +122,14 @@ fn vision_config_points_to_the_vision_loader() {
 #[test]
 fn pickles_are_refused_unopened() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        common::fixture("qwen2/config.json"),
-        dir.path().join("config.json"),
-    )
-    .unwrap();
+    std::fs::copy(common::fixture("qwen2/config.json"), dir.path().join("config.json")).unwrap();
     let pickle = dir.path().join("pytorch_model.bin");
     std::fs::write(&pickle, b"not even a pickle").unwrap();
     for path in [dir.path().to_path_buf(), pickle.clone()] {
         let (error, message) = load_error(&path);
         assert!(matches!(error, HfError::PickleRefused { .. }), "{error:?}");
         assert!(message.contains("pytorch_model.bin"), "{message}");
-        assert!(
-            message.contains("pickles, which can run arbitrary code"),
-            "{message}"
-        );
+        assert!(message.contains("pickles, which can run arbitrary code"), "{message}");
     }
 }
 
@@ -159,19 +137,11 @@ fn pickles_are_refused_unopened() {
 fn sharded_pickles_are_refused() {
     let dir = edited_copy("llama", |_| {});
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
-    let index =
-        serde_json::json!({"weight_map": {"lm_head.weight": "pytorch_model-00001-of-00001.pt"}});
-    std::fs::write(
-        dir.path().join("model.safetensors.index.json"),
-        index.to_string(),
-    )
-    .unwrap();
+    let index = serde_json::json!({"weight_map": {"lm_head.weight": "pytorch_model-00001-of-00001.pt"}});
+    std::fs::write(dir.path().join("model.safetensors.index.json"), index.to_string()).unwrap();
     let (error, message) = load_error(dir.path());
     assert!(matches!(error, HfError::PickleRefused { .. }), "{error:?}");
-    assert!(
-        message.contains("pytorch_model-00001-of-00001.pt"),
-        "{message}"
-    );
+    assert!(message.contains("pytorch_model-00001-of-00001.pt"), "{message}");
 }
 
 /// Config features amvl-decoder cannot honour are refused by name.

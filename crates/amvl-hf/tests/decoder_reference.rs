@@ -3,9 +3,7 @@
 
 mod common;
 
-use amvl_hf::{
-    CheckReport, DecoderArch, DecoderCheckReport, HfError, check_decoder, check_dir, load_decoder,
-};
+use amvl_hf::{CheckReport, DecoderArch, DecoderCheckReport, HfError, check_decoder, check_dir, load_decoder};
 use burn::prelude::*;
 use common::{Raw, TOLERANCE, edit_config, edited_copy, fixture, read_tensors, to_bf16};
 
@@ -18,10 +16,7 @@ fn assert_passes(dir: &std::path::Path, tolerance: f32) -> DecoderCheckReport {
     println!("{report}");
     let names: Vec<&str> = report.outputs.iter().map(|o| o.name).collect();
     assert_eq!(names, ["logits", "last_hidden_state"]);
-    assert!(
-        report.passes(tolerance),
-        "not within {tolerance}:\n{report}"
-    );
+    assert!(report.passes(tolerance), "not within {tolerance}:\n{report}");
     report
 }
 
@@ -59,15 +54,9 @@ fn check_dir_dispatches_every_fixture() {
 fn loaded_config_follows_config_json() {
     let llama = load_decoder(&fixture("llama"), &device()).unwrap();
     let c = &llama.config;
-    assert_eq!(
-        (c.vocab_size, c.hidden_size, c.intermediate_size),
-        (320, 64, 160)
-    );
+    assert_eq!((c.vocab_size, c.hidden_size, c.intermediate_size), (320, 64, 160));
     assert_eq!((c.num_layers, c.num_heads, c.num_kv_heads), (2, 4, 2));
-    assert_eq!(
-        (c.head_dim, c.rope_theta, c.rms_eps),
-        (Some(16), 10_000.0, 1e-5)
-    );
+    assert_eq!((c.head_dim, c.rope_theta, c.rms_eps), (Some(16), 10_000.0, 1e-5));
     assert!(!c.qkv_bias && !c.tie_embeddings);
     assert!(llama.model.lm_head.is_some());
 
@@ -101,10 +90,7 @@ fn rope_theta_is_actually_used() {
     let dir = edited_copy("qwen2", |_| {});
     transformers4_config(dir.path(), 10_000.0);
     let report = check_decoder(dir.path(), &device()).unwrap();
-    assert!(
-        !report.passes(TOLERANCE),
-        "a wrong theta should show:\n{report}"
-    );
+    assert!(!report.passes(TOLERANCE), "a wrong theta should show:\n{report}");
 }
 
 #[test]
@@ -143,11 +129,7 @@ fn sharded_checkpoint_loads() {
         common::write_tensors(&dir.path().join(file), &part.into_iter().collect());
     }
     let index = serde_json::json!({"metadata": {"total_size": 0}, "weight_map": weight_map});
-    std::fs::write(
-        dir.path().join("model.safetensors.index.json"),
-        index.to_string(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("model.safetensors.index.json"), index.to_string()).unwrap();
     assert_passes(dir.path(), TOLERANCE);
 }
 
@@ -161,10 +143,7 @@ fn bf16_checkpoint_is_converted() {
     let report = check_decoder(dir.path(), &device()).unwrap();
     println!("{report}");
     let error = report.max_abs_error();
-    assert!(
-        error > 0.0 && error < 0.05,
-        "bf16 rounding: {error}\n{report}"
-    );
+    assert!(error > 0.0 && error < 0.05, "bf16 rounding: {error}\n{report}");
 }
 
 #[test]
@@ -179,10 +158,7 @@ fn tied_head_saved_twice_is_accepted_only_if_identical() {
         t.insert("lm_head.weight".into(), Raw::f32(vec![352, 64], 0.5));
     });
     let error = load_decoder(dir.path(), &device()).unwrap_err();
-    assert!(
-        matches!(error, HfError::UnexpectedTensors { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::UnexpectedTensors { .. }), "{error:?}");
     assert!(error.to_string().ends_with(": lm_head.weight"), "{error}");
 }
 
@@ -216,10 +192,7 @@ fn a_differing_greedy_token_fails_the_check() {
     assert!(report.max_abs_error() <= TOLERANCE);
     assert!(!report.passes(TOLERANCE));
     assert_eq!(report.greedy().unwrap().first_mismatch(), Some(20));
-    assert!(
-        report.to_string().contains("differs at position 20"),
-        "{report}"
-    );
+    assert!(report.to_string().contains("differs at position 20"), "{report}");
 }
 
 #[test]
@@ -235,10 +208,7 @@ fn parameters_can_be_loaded_in_half_precision() {
     let expected = full.model.forward_ids(ids.clone());
     for dtype in [FloatDType::BF16, FloatDType::F16] {
         let half = load_decoder_as(&dir, dtype, &device).unwrap();
-        assert_eq!(
-            half.model.embed_tokens.weight.val().dtype(),
-            DType::from(dtype)
-        );
+        assert_eq!(half.model.embed_tokens.weight.val().dtype(), DType::from(dtype));
         let logits = half.model.forward_ids(ids.clone()).cast(FloatDType::F32);
         let error = amvl_hf::max_abs_diff(&logits, &expected);
         println!("{dtype:?}: logits max abs error {error:.3e}");

@@ -28,20 +28,11 @@ fn missing_tensor_is_named() {
 #[test]
 fn unexpected_tensors_are_listed() {
     let dir = edited_copy("clip_vision", |t| {
-        t.insert(
-            "encoder.layers.2.mlp.fc1.weight".into(),
-            Raw::f32(vec![160, 64], 0.0),
-        );
-        t.insert(
-            "visual_projection.weight".into(),
-            Raw::f32(vec![32, 64], 0.0),
-        );
+        t.insert("encoder.layers.2.mlp.fc1.weight".into(), Raw::f32(vec![160, 64], 0.0));
+        t.insert("visual_projection.weight".into(), Raw::f32(vec![32, 64], 0.0));
     });
     let (error, message) = load_error(dir.path());
-    assert!(
-        matches!(error, HfError::UnexpectedTensors { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::UnexpectedTensors { .. }), "{error:?}");
     assert_eq!(
         message,
         "the checkpoint has 2 unexpected tensor(s) the model has no place for: \
@@ -85,10 +76,7 @@ fn unsupported_architecture_is_named_with_the_supported_ones() {
         json["architectures"] = serde_json::json!(["ViTModel"])
     });
     let (error, message) = load_error(dir.path());
-    assert!(
-        matches!(error, HfError::UnsupportedArchitecture { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::UnsupportedArchitecture { .. }), "{error:?}");
     assert_eq!(
         message,
         "unsupported architecture `ViTModel`; supported: SiglipVisionModel, CLIPVisionModel, \
@@ -111,10 +99,7 @@ fn pickles_are_refused_unopened() {
         let (error, message) = load_error(&path);
         assert!(matches!(error, HfError::PickleRefused { .. }), "{error:?}");
         assert!(message.contains("pytorch_model.bin"), "{message}");
-        assert!(
-            message.contains("pickles, which can run arbitrary code"),
-            "{message}"
-        );
+        assert!(message.contains("pickles, which can run arbitrary code"), "{message}");
         assert!(message.contains("safetensors"), "{message}");
     }
 }
@@ -142,9 +127,7 @@ fn unknown_activation_is_reported() {
     let (error, message) = load_error(dir.path());
     assert!(matches!(error, HfError::Config { .. }), "{error:?}");
     assert!(
-        message.contains(
-            "unsupported hidden_act `swish`; supported: gelu_pytorch_tanh, gelu, quick_gelu"
-        ),
+        message.contains("unsupported hidden_act `swish`; supported: gelu_pytorch_tanh, gelu, quick_gelu"),
         "{message}"
     );
 }
@@ -169,10 +152,7 @@ fn prefixed_and_plain_copies_of_a_tensor_clash() {
         t.insert("vision_model.post_layernorm.bias".into(), raw);
     });
     let (error, message) = load_error(dir.path());
-    assert!(
-        matches!(error, HfError::DuplicateTensor { .. }),
-        "{error:?}"
-    );
+    assert!(matches!(error, HfError::DuplicateTensor { .. }), "{error:?}");
     assert!(
         message.contains("`post_layernorm.bias` appears more than once"),
         "{message}"

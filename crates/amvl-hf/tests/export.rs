@@ -5,8 +5,8 @@ mod common;
 use amvl_core::VisionTower;
 use amvl_hf::vision::VisionArch;
 use amvl_hf::{
-    Checkpoint, DecoderArch, HfError, check_decoder, export_decoder, export_vision, load_decoder,
-    load_vision, max_abs_diff,
+    Checkpoint, DecoderArch, HfError, check_decoder, export_decoder, export_vision, load_decoder, load_vision,
+    max_abs_diff,
 };
 use burn::prelude::*;
 use common::{TOLERANCE, fixture, read_tensors};
@@ -34,8 +34,7 @@ fn round_trip_decoder(name: &str, arch: DecoderArch) {
     let reloaded = load_decoder(out.path(), &device).unwrap();
     assert_eq!(reloaded.architecture, arch);
     assert_eq!(reloaded.config, original.config);
-    let mut reference =
-        Checkpoint::read_file(&fixture(name).join("reference.safetensors")).unwrap();
+    let mut reference = Checkpoint::read_file(&fixture(name).join("reference.safetensors")).unwrap();
     let ids: Tensor<2, Int> = reference.take_int("input_ids", &device).unwrap();
     let before = original.model.forward_ids(ids.clone());
     let after = reloaded.model.forward_ids(ids);
@@ -66,8 +65,7 @@ fn exported_config_is_readable_by_both_transformers_generations() {
     let out = tempfile::tempdir().unwrap();
     export_decoder(&loaded.model, &loaded.config, out.path()).unwrap();
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("config.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("config.json")).unwrap()).unwrap();
     assert_eq!(json["architectures"][0], "Qwen2ForCausalLM");
     assert_eq!(json["model_type"], "qwen2");
     assert_eq!(json["rope_theta"], 1e6);
@@ -99,26 +97,19 @@ fn round_trip_vision(name: &str, arch: VisionArch) {
     assert_eq!(export_vision(&original.model, out.path()).unwrap(), arch);
     let mut expected_names = tensor_names(&fixture(name).join("model.safetensors"));
     expected_names.retain(|n| !n.ends_with("position_ids"));
-    assert_eq!(
-        tensor_names(&out.path().join("model.safetensors")),
-        expected_names
-    );
+    assert_eq!(tensor_names(&out.path().join("model.safetensors")), expected_names);
 
     let reloaded = load_vision(out.path(), &device).unwrap();
     assert_eq!(reloaded.architecture, arch);
     assert_eq!(reloaded.config, original.config);
-    let mut reference =
-        Checkpoint::read_file(&fixture(name).join("reference.safetensors")).unwrap();
+    let mut reference = Checkpoint::read_file(&fixture(name).join("reference.safetensors")).unwrap();
     let pixels: Tensor<4> = reference.take_any("pixel_values", &device).unwrap();
     let (hidden_a, pooled_a) = original.model.forward_with_pooled(pixels.clone());
     let (hidden_b, pooled_b) = reloaded.model.forward_with_pooled(pixels.clone());
     assert_eq!(max_abs_diff(&hidden_a, &hidden_b), 0.0);
     assert_eq!(max_abs_diff(&pooled_a.unwrap(), &pooled_b.unwrap()), 0.0);
     assert_eq!(
-        max_abs_diff(
-            &original.model.encode(pixels.clone()),
-            &reloaded.model.encode(pixels)
-        ),
+        max_abs_diff(&original.model.encode(pixels.clone()), &reloaded.model.encode(pixels)),
         0.0
     );
 }

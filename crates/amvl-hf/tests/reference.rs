@@ -18,10 +18,7 @@ fn assert_close(dir: &std::path::Path, tolerance: f32) -> amvl_hf::VisionCheckRe
     println!("{report}");
     let names: Vec<&str> = report.outputs.iter().map(|o| o.name).collect();
     assert_eq!(names, ["last_hidden_state", "pooler_output"]);
-    assert!(
-        report.passes(tolerance),
-        "errors above {tolerance}:\n{report}"
-    );
+    assert!(report.passes(tolerance), "errors above {tolerance}:\n{report}");
     report
 }
 
@@ -109,9 +106,7 @@ fn sharded_checkpoint_loads() {
     let dir = edited_copy("siglip_vision", |_| {});
     let all = common::read_tensors(&dir.path().join("model.safetensors"));
     std::fs::remove_file(dir.path().join("model.safetensors")).unwrap();
-    let (first, second): (Vec<_>, Vec<_>) = all
-        .into_iter()
-        .partition(|(name, _)| name.starts_with("encoder"));
+    let (first, second): (Vec<_>, Vec<_>) = all.into_iter().partition(|(name, _)| name.starts_with("encoder"));
     let mut weight_map = serde_json::Map::new();
     for (file, part) in [
         ("model-00001-of-00002.safetensors", first),
@@ -123,11 +118,7 @@ fn sharded_checkpoint_loads() {
         common::write_tensors(&dir.path().join(file), &part.into_iter().collect());
     }
     let index = serde_json::json!({"metadata": {}, "weight_map": weight_map});
-    std::fs::write(
-        dir.path().join("model.safetensors.index.json"),
-        index.to_string(),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("model.safetensors.index.json"), index.to_string()).unwrap();
     assert_close(dir.path(), TOLERANCE);
 }
 

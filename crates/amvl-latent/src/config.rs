@@ -88,10 +88,7 @@ impl LatentConfig {
     }
 
     pub fn init_slots(&self, d_model: usize, device: &Device) -> LatentSlots {
-        let init = Initializer::Normal {
-            mean: 0.0,
-            std: 0.02,
-        };
+        let init = Initializer::Normal { mean: 0.0, std: 0.02 };
         LatentSlots {
             embedding: init.init([self.slots, d_model], device),
         }

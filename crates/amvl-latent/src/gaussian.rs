@@ -75,9 +75,7 @@ impl DiagGaussian {
         let var_self = (log_std_self.clone() * 2.0).exp();
         let inv_var_other = (log_std_other.clone() * -2.0).exp();
         let diff = f32(&self.mean) - f32(&other.mean);
-        let per_dim = log_std_other - log_std_self
-            + (var_self + diff.powi_scalar(2)) * inv_var_other * 0.5
-            - 0.5;
+        let per_dim = log_std_other - log_std_self + (var_self + diff.powi_scalar(2)) * inv_var_other * 0.5 - 0.5;
         per_dim.sum_dim(2).squeeze_dim(2)
     }
 
@@ -90,7 +88,9 @@ impl DiagGaussian {
         let var_self = (log_std_self.clone() * 2.0).exp();
         let inv_var_other = (log_std_other.clone() * -2.0).exp();
         let diff = f32(&self.mean) - f32(&other.mean);
-        let mean = (diff.powi_scalar(2) * inv_var_other.clone() * 0.5).sum_dim(2).squeeze_dim(2);
+        let mean = (diff.powi_scalar(2) * inv_var_other.clone() * 0.5)
+            .sum_dim(2)
+            .squeeze_dim(2);
         let variance = (log_std_other - log_std_self + var_self * inv_var_other * 0.5 - 0.5)
             .sum_dim(2)
             .squeeze_dim(2);

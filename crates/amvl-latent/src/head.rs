@@ -25,11 +25,10 @@ pub struct GaussianHeadConfig {
 
 impl GaussianHeadConfig {
     pub fn init(&self, device: &Device) -> GaussianHead {
-        let small = Initializer::Normal {
-            mean: 0.0,
-            std: 0.02,
-        };
-        let bias = self.bounds.raw_for(self.log_std_init, self.log_std_min, self.log_std_max);
+        let small = Initializer::Normal { mean: 0.0, std: 0.02 };
+        let bias = self
+            .bounds
+            .raw_for(self.log_std_init, self.log_std_min, self.log_std_max);
         let mut log_std = LinearConfig::new(self.d_hidden, self.d_latent)
             .with_initializer(small.clone())
             .init(device);
@@ -38,9 +37,11 @@ impl GaussianHeadConfig {
         log_std.bias = Some(Param::from_tensor(Tensor::full([self.d_latent], bias, device)));
         GaussianHead {
             hidden: LinearConfig::new(self.d_model, self.d_hidden).init(device),
-            target: self
-                .reads_target
-                .then(|| LinearConfig::new(self.d_model, self.d_hidden).with_bias(false).init(device)),
+            target: self.reads_target.then(|| {
+                LinearConfig::new(self.d_model, self.d_hidden)
+                    .with_bias(false)
+                    .init(device)
+            }),
             mean: LinearConfig::new(self.d_hidden, self.d_latent)
                 .with_initializer(small)
                 .init(device),
@@ -117,6 +118,9 @@ mod tests {
         assert!(log_std.iter().all(|v| (v + 2.0).abs() < 0.05), "{log_std:?}");
         let grads = g.log_std.sum().backward();
         let bias = head.log_std.bias.as_ref().unwrap();
-        assert!(bias.val().grad(&grads).is_some(), "the log σ bias must receive a gradient");
+        assert!(
+            bias.val().grad(&grads).is_some(),
+            "the log σ bias must receive a gradient"
+        );
     }
 }

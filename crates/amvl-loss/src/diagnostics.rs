@@ -137,12 +137,18 @@ mod tests {
         let d = LatentDiagnostics::measure(&prior, Some(&posterior));
         // Mean part: (0 − ±1)²/2 = ½ per item. Variance part: log(1/e^-1) + e^-2/2 − ½ = ½ + e^-2/2.
         assert!((d.kl_mean_part.unwrap() - 0.5).abs() < 1e-6, "{d:?}");
-        assert!((d.kl_var_part.unwrap() - (0.5 + (-2.0f64).exp() / 2.0)).abs() < 1e-6, "{d:?}");
+        assert!(
+            (d.kl_var_part.unwrap() - (0.5 + (-2.0f64).exp() / 2.0)).abs() < 1e-6,
+            "{d:?}"
+        );
         let kl: f32 = posterior.kl(&prior).mean().into_scalar();
         assert!((d.kl_qp.unwrap() - kl as f64).abs() < 1e-5);
         assert!(LatentDiagnostics::measure(&prior, None).kl_qp.is_none());
         // Prior means vary by 1 (variance of ±1) against σ² = 1; the posterior's not at all.
-        assert!((d.prior_signal - 1.0).abs() < 1e-6 && d.posterior_signal == Some(0.0), "{d:?}");
+        assert!(
+            (d.prior_signal - 1.0).abs() < 1e-6 && d.posterior_signal == Some(0.0),
+            "{d:?}"
+        );
         assert!((d.sigma_q.as_ref().unwrap()[0] - (-1.0f64).exp()).abs() < 1e-6 && (d.sigma_p[0] - 1.0).abs() < 1e-6);
     }
 }

@@ -81,7 +81,9 @@ impl fmt::Display for Objective {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown objective `{0}`; expected one of: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent, prior_ntp, pause")]
+#[error(
+    "unknown objective `{0}`; expected one of: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent, prior_ntp, pause"
+)]
 pub struct UnknownObjective(pub String);
 
 impl FromStr for Objective {

@@ -4,9 +4,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
-    Constant { value: f64 },
+    Constant {
+        value: f64,
+    },
     /// 0 before `start`, then a linear ramp to `max` over `warmup` steps.
-    Linear { start: u64, warmup: u64, max: f64 },
+    Linear {
+        start: u64,
+        warmup: u64,
+        max: f64,
+    },
     /// 0 before `start`; then every `period` steps, ramp linearly to `max` over the first
     /// `ramp` fraction of the period and hold (Fu et al.'s cyclical annealing).
     Cyclical {

@@ -106,7 +106,10 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
                 (Some(prior.sample(*tau)), Some(prior))
             }
             LatentChoice::PosteriorMean => (
-                Some(self.posterior(prefix, batch.target.clone(), batch.target_mask.clone()).mean),
+                Some(
+                    self.posterior(prefix, batch.target.clone(), batch.target_mask.clone())
+                        .mean,
+                ),
                 None,
             ),
             LatentChoice::Zero => {
@@ -165,10 +168,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
             let rows: Option<Vec<f32>> = (options.answer_marker.is_some() && after_marker.iter().any(|&a| a))
                 .then(|| logits.clone().into_data().try_into_vec_as::<f32>().expect("logits"));
             let next = pick(logits, options.temperature);
-            let ids: Vec<i64> = next
-                .to_data()
-                .try_into_vec_as::<i64>()
-                .expect("token ids");
+            let ids: Vec<i64> = next.to_data().try_into_vec_as::<i64>().expect("token ids");
             for (i, &id) in ids.iter().enumerate() {
                 if done[i] {
                     continue;
@@ -200,8 +200,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
             tokens,
             z,
             prior,
-            first_logits: first_logits
-                .unwrap_or_else(|| Tensor::zeros([b, self.decoder.vocab_size()], &device)),
+            first_logits: first_logits.unwrap_or_else(|| Tensor::zeros([b, self.decoder.vocab_size()], &device)),
             answer_logits,
         }
     }

@@ -10,9 +10,9 @@ mod projector;
 mod suffix;
 mod train_forward;
 
+pub use amvl_latent::LatentBlock;
 pub use config::{ModelConfig, TargetMode};
 pub use generate::{GenerateOptions, Generation, LatentChoice};
-pub use amvl_latent::LatentBlock;
 pub use model::AmvlModel;
 pub use projector::{ImageSlots, Projector};
 pub use suffix::Prefix;

@@ -1,6 +1,6 @@
 use amvl_core::{LanguageModel, VisionTower};
-use amvl_latent::LatentBlock;
 use amvl_decoder::Decoder;
+use amvl_latent::LatentBlock;
 use amvl_vision::VisionTransformer;
 use burn::prelude::*;
 
@@ -23,10 +23,7 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
     pub fn image_tokens(&self, images: Tensor<5>, image_mask: Tensor<2, Bool>) -> (Tensor<3>, Tensor<2, Bool>) {
         let [batch, max_images, c, h, w] = images.dims();
         let slots = batch * max_images;
-        let present: Vec<bool> = image_mask
-            .to_data()
-            .try_into_vec_as::<bool>()
-            .expect("image mask");
+        let present: Vec<bool> = image_mask.to_data().try_into_vec_as::<bool>().expect("image mask");
         let flat = images.reshape([slots, c, h, w]);
         let features = if present.iter().all(|&p| p) {
             self.vision.encode(flat)

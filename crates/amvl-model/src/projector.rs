@@ -32,11 +32,7 @@ impl ImageSlots {
     /// `slots` rows of width `d_model`, N(0, 0.02²), for images of `tokens_per_image` tokens.
     pub fn new(slots: usize, d_model: usize, tokens_per_image: usize, device: &Device) -> Self {
         Self {
-            embedding: Initializer::Normal {
-                mean: 0.0,
-                std: 0.02,
-            }
-            .init([slots, d_model], device),
+            embedding: Initializer::Normal { mean: 0.0, std: 0.02 }.init([slots, d_model], device),
             tokens_per_image,
         }
     }
@@ -83,8 +79,7 @@ impl Projector {
         Self {
             linear_1: LinearConfig::new(d_vision, hidden).init(device),
             linear_2: LinearConfig::new(hidden, d_model).init(device),
-            image_slots: (image_slots > 0)
-                .then(|| ImageSlots::new(image_slots, d_model, tokens_per_image, device)),
+            image_slots: (image_slots > 0).then(|| ImageSlots::new(image_slots, d_model, tokens_per_image, device)),
             center_tokens: None,
         }
     }
@@ -114,7 +109,10 @@ impl Projector {
 /// [batch, images·per, d] → the same with each image's mean over its `per` tokens subtracted.
 fn center_per_image(x: Tensor<3>, per: usize) -> Tensor<3> {
     let [batch, len, d] = x.dims();
-    assert!(per > 0 && len.is_multiple_of(per), "{len} image tokens are not whole images of {per}");
+    assert!(
+        per > 0 && len.is_multiple_of(per),
+        "{len} image tokens are not whole images of {per}"
+    );
     let images = x.reshape([batch * len / per, per, d]);
     let mean = images.clone().mean_dim(1);
     (images - mean).reshape([batch, len, d])

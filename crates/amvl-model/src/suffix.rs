@@ -60,8 +60,13 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
         keep: std::ops::Range<usize>,
     ) -> (Tensor<3>, L::Cache) {
         match prefix {
-            Prefix::Cached(cache) => self.decoder.forward_embeds_keep(suffix, real, Some(cache.clone()), keep),
-            Prefix::Naive { embeds, real: prefix_real } => {
+            Prefix::Cached(cache) => self
+                .decoder
+                .forward_embeds_keep(suffix, real, Some(cache.clone()), keep),
+            Prefix::Naive {
+                embeds,
+                real: prefix_real,
+            } => {
                 let start = embeds.dims()[1];
                 self.decoder.forward_embeds_keep(
                     Tensor::cat(vec![embeds.clone(), suffix], 1),

@@ -55,7 +55,12 @@ impl<V: Module + VisionTower, L: Module + LanguageModel> AmvlModel<V, L> {
                 _ => (None, block.slots.expand(batch.batch_size())),
             };
             let z = prior.as_ref().map(|p| p.mean.clone());
-            let logits = self.decode_embeds(&prefix, Some(embeds), batch.answer_input.clone(), batch.answer_mask.clone());
+            let logits = self.decode_embeds(
+                &prefix,
+                Some(embeds),
+                batch.answer_input.clone(),
+                batch.answer_mask.clone(),
+            );
             return TrainOutput {
                 logits,
                 prior,

@@ -112,12 +112,29 @@ fn centred_tokens_ignore_what_an_image_shares_and_keep_what_varies() {
         .expand([4, per, d_vision])
         .reshape([2, 2 * per, d_vision]);
     let moved = x.clone() + shift;
-    let err: f32 = (centred.forward(x.clone()) - centred.forward(moved.clone())).abs().max().into_scalar::<f32>();
+    let err: f32 = (centred.forward(x.clone()) - centred.forward(moved.clone()))
+        .abs()
+        .max()
+        .into_scalar::<f32>();
     assert!(err < 1e-4, "centred output moved by {err}");
-    let plain_moved: f32 = (plain.forward(x.clone()) - plain.forward(moved)).abs().max().into_scalar::<f32>();
-    assert!(plain_moved > 1e-2, "the shift must matter without centring ({plain_moved})");
+    let plain_moved: f32 = (plain.forward(x.clone()) - plain.forward(moved))
+        .abs()
+        .max()
+        .into_scalar::<f32>();
+    assert!(
+        plain_moved > 1e-2,
+        "the shift must matter without centring ({plain_moved})"
+    );
     // …and equals the plain projector applied to x minus each image's token mean.
-    let means = x.clone().reshape([4, per, d_vision]).mean_dim(1).expand([4, per, d_vision]).reshape([2, 2 * per, d_vision]);
-    let err: f32 = (centred.forward(x.clone()) - plain.forward(x - means)).abs().max().into_scalar::<f32>();
+    let means = x
+        .clone()
+        .reshape([4, per, d_vision])
+        .mean_dim(1)
+        .expand([4, per, d_vision])
+        .reshape([2, 2 * per, d_vision]);
+    let err: f32 = (centred.forward(x.clone()) - plain.forward(x - means))
+        .abs()
+        .max()
+        .into_scalar::<f32>();
     assert!(err < 1e-5, "{err}");
 }

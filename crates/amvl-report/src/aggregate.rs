@@ -186,11 +186,19 @@ fn nan_for_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec
 }
 
 fn slot_mean(v: &[f64]) -> f64 {
-    if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v.iter().sum::<f64>() / v.len() as f64
+    }
 }
 
 fn latent_value(r: &StepRecord, f: fn(&amvl_loss::LatentDiagnostics) -> Option<f64>) -> f64 {
-    r.diagnostics.as_ref().and_then(|d| d.latent.as_ref()).and_then(f).unwrap_or(f64::NAN)
+    r.diagnostics
+        .as_ref()
+        .and_then(|d| d.latent.as_ref())
+        .and_then(f)
+        .unwrap_or(f64::NAN)
 }
 
 fn grad_value(r: &StepRecord, f: fn(&amvl_train::diagnostics::StepDiagnostics) -> f64) -> f64 {
@@ -222,9 +230,12 @@ pub fn mean_curve(runs: &[&[StepRecord]]) -> Curve {
         let d = &mut curve.diagnostics;
         d.kl_mean_part.push(mean(&rs, |r| latent_value(r, |l| l.kl_mean_part)));
         d.kl_var_part.push(mean(&rs, |r| latent_value(r, |l| l.kl_var_part)));
-        d.sigma_q.push(mean(&rs, |r| latent_value(r, |l| l.sigma_q.as_deref().map(slot_mean))));
-        d.sigma_p.push(mean(&rs, |r| latent_value(r, |l| Some(slot_mean(&l.sigma_p)))));
-        d.prior_signal.push(mean(&rs, |r| latent_value(r, |l| Some(l.prior_signal))));
+        d.sigma_q
+            .push(mean(&rs, |r| latent_value(r, |l| l.sigma_q.as_deref().map(slot_mean))));
+        d.sigma_p
+            .push(mean(&rs, |r| latent_value(r, |l| Some(slot_mean(&l.sigma_p)))));
+        d.prior_signal
+            .push(mean(&rs, |r| latent_value(r, |l| Some(l.prior_signal))));
         d.grad_ntp.push(mean(&rs, |r| grad_value(r, |g| g.grad_ntp)));
         d.grad_forward.push(mean(&rs, |r| grad_value(r, |g| g.grad_forward)));
         d.grad_reverse.push(mean(&rs, |r| grad_value(r, |g| g.grad_reverse)));

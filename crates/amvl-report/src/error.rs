@@ -10,7 +10,10 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SeedsError {
     #[error("--seeds {given}: {source} (a count such as `3`, or a list such as `0,4,7`)")]
-    Parse { given: String, source: std::num::ParseIntError },
+    Parse {
+        given: String,
+        source: std::num::ParseIntError,
+    },
     #[error("--seeds {0}: no seed given")]
     Empty(String),
     #[error("--seeds {0}: a seed is repeated")]

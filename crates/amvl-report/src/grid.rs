@@ -20,8 +20,8 @@ use amvl_train::run::{CONFIG_FILE, FINAL_MODEL_FILE, TrainRequest, load_run, run
 use amvl_train::session::{DataSource, eval_splits};
 use amvl_train::trainer::{Progress, StopAt};
 
-use crate::error::{ExperimentError, SeedsError};
 use crate::aggregate::{RunSummary, aggregate, run_summary};
+use crate::error::{ExperimentError, SeedsError};
 use crate::report::{ExperimentReport, ReportFiles, now_utc, write_report};
 
 /// `--seeds 3` (seeds 0, 1, 2) or `--seeds 0,4,7` (those seeds).
@@ -181,7 +181,10 @@ impl ExperimentPlan {
 
     /// The labels of what each cell's evaluation covers (`test-id`, …, or `all`).
     pub fn split_labels(&self) -> Vec<String> {
-        eval_splits(&self.data, &self.splits).iter().map(|s| s.label().to_string()).collect()
+        eval_splits(&self.data, &self.splits)
+            .iter()
+            .map(|s| s.label().to_string())
+            .collect()
     }
 }
 

@@ -10,8 +10,8 @@ use std::error::Error;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use crate::error::PlotError;
 use crate::aggregate::{CONTROLS, PRIOR_MEAN, Stat, VariantSummary};
+use crate::error::PlotError;
 use crate::report::{ExperimentReport, split_title};
 use amvl_train::atomic::write_atomic;
 
@@ -181,7 +181,13 @@ fn line_chart(
     chart
         .configure_mesh()
         .x_desc("step")
-        .x_label_formatter(&|x| if x.fract() == 0.0 { format!("{x:.0}") } else { format!("{x}") })
+        .x_label_formatter(&|x| {
+            if x.fract() == 0.0 {
+                format!("{x:.0}")
+            } else {
+                format!("{x}")
+            }
+        })
         .y_desc(y_desc)
         .label_style(text_style(13))
         .axis_desc_style(text_style(15))
@@ -264,12 +270,24 @@ fn diagnostics(root: &Area<'_>, report: &ExperimentReport) -> Draw {
     let panels: [(&str, &str, Field); 8] = [
         ("KL(q||p): mean part", "nats", |v| &v.curve.diagnostics.kl_mean_part),
         ("KL(q||p): variance part", "nats", |v| &v.curve.diagnostics.kl_var_part),
-        ("posterior sigma (mean over slots)", "sigma_q", |v| &v.curve.diagnostics.sigma_q),
-        ("prior sigma (mean over slots)", "sigma_p", |v| &v.curve.diagnostics.sigma_p),
-        ("prior per-item signal", "Var(mu_p) / E[sigma_p^2]", |v| &v.curve.diagnostics.prior_signal),
-        ("|grad| of NTP on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_ntp),
-        ("|grad| of beta*forward KL on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_forward),
-        ("|grad| of gamma*reverse KL on the trunk", "L2 norm", |v| &v.curve.diagnostics.grad_reverse),
+        ("posterior sigma (mean over slots)", "sigma_q", |v| {
+            &v.curve.diagnostics.sigma_q
+        }),
+        ("prior sigma (mean over slots)", "sigma_p", |v| {
+            &v.curve.diagnostics.sigma_p
+        }),
+        ("prior per-item signal", "Var(mu_p) / E[sigma_p^2]", |v| {
+            &v.curve.diagnostics.prior_signal
+        }),
+        ("|grad| of NTP on the trunk", "L2 norm", |v| {
+            &v.curve.diagnostics.grad_ntp
+        }),
+        ("|grad| of beta*forward KL on the trunk", "L2 norm", |v| {
+            &v.curve.diagnostics.grad_forward
+        }),
+        ("|grad| of gamma*reverse KL on the trunk", "L2 norm", |v| {
+            &v.curve.diagnostics.grad_reverse
+        }),
     ];
     let areas = plots.split_evenly((2, 4));
     let any = |v: &VariantSummary| v.curve.diagnostics.grad_ntp.iter().any(|g| g.is_finite());

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::aggregate::{CONTROLS, POSTERIOR_MEAN, PRIOR_MEAN, RunSummary, Stat, VariantSummary};
 use crate::error::ReportError;
 use crate::plots;
-use amvl_train::utc::civil_utc;
 use amvl_train::atomic::write_atomic;
 use amvl_train::config::RunConfig;
+use amvl_train::utc::civil_utc;
 
 pub const REPORT_JSON: &str = "report.json";
 pub const REPORT_MD: &str = "report.md";

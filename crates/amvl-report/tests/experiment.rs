@@ -2,12 +2,12 @@
 #[path = "../../amvl-train/tests/common/mod.rs"]
 mod common;
 
-use amvl_loss::Objective;
 use amvl_eval::{EvalOptions, EvalReport, TaskReport};
+use amvl_loss::Objective;
 use amvl_report::{
-    EvalAction, ExperimentPlan, ExperimentReport, REPORT_JSON, REPORT_MD, RunSummary, Seeds, Stat, TrainAction,
-    SeedsError, VariantSummary, aggregate, format_utc, markdown, mean_curve, run_experiment, run_summary, split_summary,
-    write_report,
+    EvalAction, ExperimentPlan, ExperimentReport, REPORT_JSON, REPORT_MD, RunSummary, Seeds, SeedsError, Stat,
+    TrainAction, VariantSummary, aggregate, format_utc, markdown, mean_curve, run_experiment, run_summary,
+    split_summary, write_report,
 };
 use amvl_train::run::{FINAL_MODEL_FILE, TrainRequest, run_training};
 use amvl_train::session::DataSource;
@@ -310,7 +310,13 @@ fn report_writer_produces_markdown_json_and_pngs() {
     assert!(files.warnings.is_empty(), "{:?}", files.warnings);
     assert_eq!(
         report.plots,
-        vec!["curves.png", "accuracy.png", "kl.png", "leakage_controls.png", "diagnostics.png"]
+        vec![
+            "curves.png",
+            "accuracy.png",
+            "kl.png",
+            "leakage_controls.png",
+            "diagnostics.png"
+        ]
     );
     for png in &report.plots {
         let (w, h) = is_png(&dir.path().join(png));

@@ -16,7 +16,10 @@ impl BatchSource for ItemBatches<'_> {
     }
 
     fn batch(&self, indices: &[usize], device: &Device) -> Result<AmvlBatch, DataError> {
-        let items = indices.iter().map(|&i| self.items.item(i)).collect::<Result<Vec<_>, _>>()?;
+        let items = indices
+            .iter()
+            .map(|&i| self.items.item(i))
+            .collect::<Result<Vec<_>, _>>()?;
         self.batcher.batch(items, device)
     }
 

@@ -87,7 +87,17 @@ mod tests {
     #[test]
     fn batches_share_a_key_cover_each_epoch_once_and_repeat_from_the_seed() {
         // 23 items of key 1, 9 of key 2, 5 of key 4; batches of 4.
-        let keys: Vec<usize> = (0..37).map(|i| if i < 23 { 1 } else if i < 32 { 2 } else { 4 }).collect();
+        let keys: Vec<usize> = (0..37)
+            .map(|i| {
+                if i < 23 {
+                    1
+                } else if i < 32 {
+                    2
+                } else {
+                    4
+                }
+            })
+            .collect();
         let mut order = BucketedOrder::new(3, keys.clone(), 4);
         // 5 + 2 + 1 full batches, leftovers 3 + 1 + 1 = 5 → 2 more.
         assert_eq!(order.batches_per_epoch(), 10);
@@ -105,6 +115,9 @@ mod tests {
         let mut again = BucketedOrder::new(3, keys.clone(), 4);
         assert_eq!(again.batch(13), order.batch(13));
         let mut other = BucketedOrder::new(4, keys, 4);
-        assert_ne!((0..10).map(|b| other.batch(b)).collect::<Vec<_>>(), (0..10).map(|b| order.batch(b)).collect::<Vec<_>>());
+        assert_ne!(
+            (0..10).map(|b| other.batch(b)).collect::<Vec<_>>(),
+            (0..10).map(|b| order.batch(b)).collect::<Vec<_>>()
+        );
     }
 }

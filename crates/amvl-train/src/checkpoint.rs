@@ -26,10 +26,7 @@ pub struct TrainState {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckpointError {
     #[error("checkpoint I/O at {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("checkpoint {path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error("no checkpoint in {0} (nothing to resume)")]
@@ -85,19 +82,15 @@ impl Checkpoints {
         let model_path = partial.join(CHECKPOINT_MODEL_FILE);
         Self::save_model_file(&model_path, model)?;
         let optim_path = partial.join(OPTIMIZER_FILE);
-        optimizer
-            .save(&optim_path)
-            .map_err(|e| CheckpointError::Format {
-                path: optim_path.clone(),
-                message: format!("{e:?}"),
-            })?;
+        optimizer.save(&optim_path).map_err(|e| CheckpointError::Format {
+            path: optim_path.clone(),
+            message: format!("{e:?}"),
+        })?;
         let state_path = partial.join(STATE_FILE);
         let json = serde_json::to_vec_pretty(state).expect("state serialises");
         write_atomic(&state_path, &json).map_err(io(&state_path))?;
         for file in [&model_path, &optim_path] {
-            fs::File::open(file)
-                .and_then(|f| f.sync_all())
-                .map_err(io(file))?;
+            fs::File::open(file).and_then(|f| f.sync_all()).map_err(io(file))?;
         }
         sync_dir(&partial);
 
@@ -158,12 +151,10 @@ impl Checkpoints {
     /// cast to the float dtype of the model's device.
     pub fn load_model_file<M: Module>(file: &Path, mut model: M) -> Result<M, CheckpointError> {
         let mut store = BurnpackStore::from_file(file);
-        let result = model
-            .load_from(&mut store)
-            .map_err(|e| CheckpointError::Format {
-                path: file.to_path_buf(),
-                message: format!("{e:?}"),
-            })?;
+        let result = model.load_from(&mut store).map_err(|e| CheckpointError::Format {
+            path: file.to_path_buf(),
+            message: format!("{e:?}"),
+        })?;
         if !result.missing.is_empty() || !result.errors.is_empty() {
             return Err(CheckpointError::Format {
                 path: file.to_path_buf(),

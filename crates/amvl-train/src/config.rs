@@ -197,7 +197,11 @@ impl RunConfig {
         if !(train.adam_epsilon > 0.0 && train.adam_epsilon.is_finite()) {
             return Err(InvalidConfig::AdamEpsilon(train.adam_epsilon));
         }
-        if let Some(part) = train.freeze.iter().find(|p| !["vision", "decoder"].contains(&p.as_str())) {
+        if let Some(part) = train
+            .freeze
+            .iter()
+            .find(|p| !["vision", "decoder"].contains(&p.as_str()))
+        {
             return Err(InvalidConfig::UnknownFreeze(part.clone()));
         }
         if self.data.rationale_after_answer && self.data.rationale_before_answer {

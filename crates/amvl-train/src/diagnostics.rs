@@ -21,7 +21,13 @@ pub struct StepDiagnostics {
 }
 
 /// Measures `model` on `batch` at `step`, with the latent noise `noise` [batch, slots, d_latent].
-pub fn measure(model: &AmvlModel, loss: &AmvlLoss, step: u64, batch: &AmvlBatch, noise: Option<Tensor<3>>) -> StepDiagnostics {
+pub fn measure(
+    model: &AmvlModel,
+    loss: &AmvlLoss,
+    step: u64,
+    batch: &AmvlBatch,
+    noise: Option<Tensor<3>>,
+) -> StepDiagnostics {
     let path = loss.objective().latent_path();
     let terms = || {
         let out = model.forward_train_path(batch, true, noise.clone(), path);

@@ -80,10 +80,7 @@ pub enum TrainError {
     #[error("data: {0}")]
     Data(#[from] DataError),
     #[error("run folder {path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
 }
 
 /// Why a run folder could not be prepared, trained, saved or read back.
@@ -115,7 +112,10 @@ pub enum RunError {
     #[error("{}: {message}", path.display())]
     Weights { path: PathBuf, message: String },
     #[error("{}: missing tensors {missing:?}", path.display())]
-    MissingTensors { path: PathBuf, missing: Vec<(String, String)> },
+    MissingTensors {
+        path: PathBuf,
+        missing: Vec<(String, String)>,
+    },
     #[error("{} has neither {file} nor a checkpoint", path.display())]
     NoModel { path: PathBuf, file: &'static str },
 }

@@ -26,7 +26,7 @@ pub mod utc;
 
 pub use checkpoint::{Checkpoints, TrainState};
 pub use config::{DataConfig, RunConfig, TrainConfig};
+pub use error::{BadDataSource, InvalidConfig, RunError, TrainError};
 pub use metrics::{MetricsLog, StepRecord};
 pub use step::{StepLoss, TermReading, TrainStep};
-pub use error::{BadDataSource, InvalidConfig, RunError, TrainError};
 pub use trainer::{BatchSource, LinePrinter, Progress, StopAt, TrainOutcome, train};

@@ -26,7 +26,8 @@ pub struct StepRecord {
     pub diagnostics: Option<crate::diagnostics::StepDiagnostics>,
 }
 
-const HEADER: &str = "step,total,ntp,forward,reverse,kl_qp,kl_pq,beta,gamma,lr,samples_per_second,elapsed_seconds,eta_seconds";
+const HEADER: &str =
+    "step,total,ntp,forward,reverse,kl_qp,kl_pq,beta,gamma,lr,samples_per_second,elapsed_seconds,eta_seconds";
 
 impl StepRecord {
     fn csv(&self) -> String {
@@ -138,9 +139,6 @@ impl MetricsLog {
     /// Every record written so far.
     pub fn read(run_dir: &Path) -> std::io::Result<Vec<StepRecord>> {
         let text = fs::read_to_string(run_dir.join("metrics.jsonl"))?;
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect())
+        Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
     }
 }

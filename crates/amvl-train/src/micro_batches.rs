@@ -6,8 +6,8 @@ use burn::prelude::*;
 use crate::bucketed_order::BucketedOrder;
 use crate::config::TrainConfig;
 use crate::data_order::{DataOrder, mix_seed};
-use crate::step::MicroBatch;
 use crate::error::TrainError;
+use crate::step::MicroBatch;
 use crate::trainer::BatchSource;
 
 /// Which items each micro-batch holds.
@@ -16,7 +16,10 @@ enum Order {
     /// Whole steps (`batch_size · grad_accum` items of one image count) cut into the step's
     /// micro-batches, so the micro-batches of a step have the same shapes (and parallel ones
     /// finish together).
-    Bucketed { order: BucketedOrder, grad_accum: usize },
+    Bucketed {
+        order: BucketedOrder,
+        grad_accum: usize,
+    },
 }
 
 impl Order {
@@ -99,8 +102,8 @@ mod tests {
     use super::Order;
     use crate::config::TrainConfig;
     use crate::trainer::BatchSource;
-    use amvl_data::DataError;
     use amvl_core::AmvlBatch;
+    use amvl_data::DataError;
     use burn::prelude::*;
 
     /// Items whose image counts are given; batches are never built.
@@ -121,7 +124,10 @@ mod tests {
     #[test]
     fn a_steps_micro_batches_share_their_image_count_and_cover_the_epoch() {
         // 37 one-image, 21 two-image and 13 four-image items; steps of 2 × 4.
-        let counts: Vec<usize> = [(1, 37), (2, 21), (4, 13)].iter().flat_map(|&(k, n)| vec![k; n]).collect();
+        let counts: Vec<usize> = [(1, 37), (2, 21), (4, 13)]
+            .iter()
+            .flat_map(|&(k, n)| vec![k; n])
+            .collect();
         let data = Counts(counts.clone());
         let train = TrainConfig {
             batch_size: 4,

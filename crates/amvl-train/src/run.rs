@@ -108,7 +108,11 @@ pub fn run_training(
         request.out.display()
     ));
     let device = device.clone().autodiff();
-    let model = if request.resume { None } else { Some(build_model(&config, &request.pretrained, &device)?) };
+    let model = if request.resume {
+        None
+    } else {
+        Some(build_model(&config, &request.pretrained, &device)?)
+    };
     let outcome = train(
         &config,
         &request.out,

@@ -51,9 +51,12 @@ pub fn tasks(config: &RunConfig) -> Result<Vec<Task>, DataError> {
 fn is_blink(dir: &Path) -> bool {
     std::fs::read_dir(dir)
         .map(|entries| {
-            entries
-                .flatten()
-                .any(|e| e.path().is_dir() && std::fs::read_dir(e.path()).is_ok_and(|mut f| f.any(|x| x.is_ok_and(|x| x.file_name().to_string_lossy().ends_with(".parquet")))))
+            entries.flatten().any(|e| {
+                e.path().is_dir()
+                    && std::fs::read_dir(e.path()).is_ok_and(|mut f| {
+                        f.any(|x| x.is_ok_and(|x| x.file_name().to_string_lossy().ends_with(".parquet")))
+                    })
+            })
         })
         .unwrap_or(false)
 }
@@ -78,11 +81,22 @@ pub fn open_split(
         .into()),
         DataSource::Dir(dir) => {
             if is_blink(dir) {
-                let blink_split = if split == Split::TestOod { BlinkSplit::Test } else { BlinkSplit::Val };
+                let blink_split = if split == Split::TestOod {
+                    BlinkSplit::Test
+                } else {
+                    BlinkSplit::Val
+                };
                 return Ok(BlinkDataset::open(dir, blink_split)?.into());
             }
             let per_split = split_file(dir, split);
-            open_jsonl(config, if per_split.is_file() { per_split } else { dir.join(amvl_data::JSONL_FILE) })
+            open_jsonl(
+                config,
+                if per_split.is_file() {
+                    per_split
+                } else {
+                    dir.join(amvl_data::JSONL_FILE)
+                },
+            )
         }
     }
 }
@@ -204,12 +218,20 @@ pub fn batcher(config: &RunConfig, tokenizer: AmvlTokenizer) -> AmvlBatcher {
 
 /// How a run's model answers (as the evaluator does): greedy from `<answer>` for two tokens, or,
 /// when the run decodes its rationale first, from `<rationale>` until one token after `<answer>`.
-pub fn generate_options(config: &RunConfig, tokenizer: &AmvlTokenizer, latent: amvl_model::LatentChoice) -> amvl_model::GenerateOptions {
+pub fn generate_options(
+    config: &RunConfig,
+    tokenizer: &AmvlTokenizer,
+    latent: amvl_model::LatentChoice,
+) -> amvl_model::GenerateOptions {
     answering(&batcher_config(config), tokenizer, latent)
 }
 
 /// [`generate_options`] from the batcher's settings.
-pub fn answering(batcher: &BatcherConfig, tokenizer: &AmvlTokenizer, latent: amvl_model::LatentChoice) -> amvl_model::GenerateOptions {
+pub fn answering(
+    batcher: &BatcherConfig,
+    tokenizer: &AmvlTokenizer,
+    latent: amvl_model::LatentChoice,
+) -> amvl_model::GenerateOptions {
     let start = batcher.answer_start(tokenizer);
     if batcher.rationale_before_answer {
         amvl_model::GenerateOptions {

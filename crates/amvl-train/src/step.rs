@@ -109,7 +109,11 @@ impl TrainStep {
         Self {
             grad_accum: train.grad_accum,
             vision_lr_scale: (train.vision_lr_scale != 1.0).then_some(train.vision_lr_scale),
-            reading: if train.check_every <= 1 { TermReading::EachStep } else { TermReading::OnDevice },
+            reading: if train.check_every <= 1 {
+                TermReading::EachStep
+            } else {
+                TermReading::OnDevice
+            },
             pools,
             after_forward: None,
         }
@@ -204,7 +208,9 @@ impl TrainStep {
     /// `lr · vision_lr_scale` when that is not 1).
     pub fn apply(&self, model: AmvlModel, optim: &mut ModuleOptimizer, grads: StepGradients, lr: f64) -> AmvlModel {
         debug_assert!(grads.finite, "a non-finite step must not be applied");
-        let StepGradients { mut all, mut vision, .. } = grads;
+        let StepGradients {
+            mut all, mut vision, ..
+        } = grads;
         let model = match self.vision_lr_scale {
             // Disjoint gradients: each call moves only the parameters it has gradients for.
             Some(scale) => optim.step(lr * scale, model, vision.grads()),
@@ -228,7 +234,14 @@ impl TrainStep {
             hook();
         }
         let scalars = (self.reading != TermReading::Discard).then(|| {
-            let parts = [&terms.total, &terms.ntp, &terms.forward, &terms.reverse, &terms.kl_qp, &terms.kl_pq];
+            let parts = [
+                &terms.total,
+                &terms.ntp,
+                &terms.forward,
+                &terms.reverse,
+                &terms.kl_qp,
+                &terms.kl_pq,
+            ];
             Tensor::cat(parts.map(|t| t.clone()).to_vec(), 0).detach()
         });
         let read = scalars
@@ -276,6 +289,8 @@ impl TrainStep {
             .into_iter()
             .map(|(batch, noise)| (model.clone().fork(device), batch, noise))
             .collect();
-        run_on_pools(jobs, pools, |(copy, batch, noise)| self.run_micro(loss, &copy, batch, noise, step))
+        run_on_pools(jobs, pools, |(copy, batch, noise)| {
+            self.run_micro(loss, &copy, batch, noise, step)
+        })
     }
 }

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use crate::config::TrainConfig;
 use crate::diagnostics::StepDiagnostics;
+use crate::error::TrainError;
 use crate::loss_window::WindowMeans;
 use crate::metrics::{MetricsLog, StepRecord};
-use crate::error::TrainError;
 use crate::trainer::Progress;
 
 pub struct StepLog {

@@ -12,9 +12,9 @@ use burn::prelude::*;
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint::{CheckpointError, Checkpoints, TrainState};
-use crate::error::TrainError;
 use crate::config::RunConfig;
 use crate::data_order::mix_seed;
+use crate::error::TrainError;
 use crate::loss_window::LossWindow;
 use crate::lr::learning_rate;
 use crate::metrics::StepRecord;
@@ -71,8 +71,7 @@ pub struct TrainOutcome {
 pub struct StopAt(pub Option<u64>);
 
 pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
-    let clip = (config.train.grad_clip > 0.0)
-        .then(|| GradientClippingConfig::Norm(config.train.grad_clip as f32));
+    let clip = (config.train.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.train.grad_clip as f32));
     AdamWConfig::new()
         .with_weight_decay(config.train.weight_decay as f32)
         .with_epsilon(config.train.adam_epsilon as f32)
@@ -143,7 +142,14 @@ pub fn train(
                 continue;
             }
             let [total, ntp, forward, reverse, ..] = grads.read;
-            return Err(TrainError::NonFinite { step, total, ntp, forward, reverse, last_checkpoint });
+            return Err(TrainError::NonFinite {
+                step,
+                total,
+                ntp,
+                forward,
+                reverse,
+                last_checkpoint,
+            });
         }
         let (read, on_device, beta, gamma) = (grads.read, grads.on_device.take(), grads.beta, grads.gamma);
         model = runner.apply(model, &mut optim, grads, lr);
@@ -159,7 +165,13 @@ pub fn train(
             window.settle(state.step, &last_checkpoint)?;
         }
         if log_now {
-            let at = LogStep { step: state.step, beta, gamma, lr, diagnostics };
+            let at = LogStep {
+                step: state.step,
+                beta,
+                gamma,
+                lr,
+                diagnostics,
+            };
             log.write(at, window.take(), progress)?;
         }
         if checkpoint_now {

@@ -40,7 +40,11 @@ fn reading_every_few_steps_changes_neither_the_run_nor_its_metrics() {
         assert_eq!(x["step"], y["step"]);
         for key in ["total", "ntp", "forward", "reverse", "kl_qp", "kl_pq"] {
             let (p, q) = (x[key].as_f64().unwrap(), y[key].as_f64().unwrap());
-            assert!((p - q).abs() <= 1e-5 * p.abs().max(1.0), "step {}: {key} {p} vs {q}", x["step"]);
+            assert!(
+                (p - q).abs() <= 1e-5 * p.abs().max(1.0),
+                "step {}: {key} {p} vs {q}",
+                x["step"]
+            );
         }
     }
 }
@@ -67,13 +71,28 @@ fn diverging(check_every: u64, out: PathBuf) -> RunError {
 fn a_non_finite_loss_stops_the_run_either_way_and_no_checkpoint_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let each = diverging(1, dir.path().join("each"));
-    assert!(matches!(each, RunError::Train(TrainError::NonFinite { .. })), "{each:?}");
+    assert!(
+        matches!(each, RunError::Train(TrainError::NonFinite { .. })),
+        "{each:?}"
+    );
     let each = each.to_string();
-    assert!(each.contains("non-finite loss at step") && each.contains("no NaN reached the weights"), "{each}");
+    assert!(
+        each.contains("non-finite loss at step") && each.contains("no NaN reached the weights"),
+        "{each}"
+    );
     let later = diverging(3, dir.path().join("later"));
-    assert!(matches!(later, RunError::Train(TrainError::NonFiniteWindow { check_every: 3, .. })), "{later:?}");
+    assert!(
+        matches!(
+            later,
+            RunError::Train(TrainError::NonFiniteWindow { check_every: 3, .. })
+        ),
+        "{later:?}"
+    );
     let later = later.to_string();
-    assert!(later.contains("non-finite loss in steps") && later.contains("train.check_every = 3"), "{later}");
+    assert!(
+        later.contains("non-finite loss in steps") && later.contains("train.check_every = 3"),
+        "{later}"
+    );
     let saved = std::fs::read_dir(dir.path().join("later/checkpoints")).map_or(0, |d| d.count());
     assert_eq!(saved, 0, "a checkpoint was written after the non-finite loss");
 }

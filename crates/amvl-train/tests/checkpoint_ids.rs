@@ -8,7 +8,13 @@ use burn::prelude::*;
 use common::tiny_run_config;
 
 fn state(step: u64) -> TrainState {
-    TrainState { step, seed: 0, samples_seen: 0, skipped_steps: 0, elapsed_seconds: 0.0 }
+    TrainState {
+        step,
+        seed: 0,
+        samples_seen: 0,
+        skipped_steps: 0,
+        elapsed_seconds: 0.0,
+    }
 }
 
 #[test]

@@ -17,7 +17,10 @@ fn shipped_configs_load_with_the_documented_shapes() {
     let small = RunConfig::load(&configs_dir().join("small.toml")).unwrap();
     assert_eq!(small.model.latent.slots, 8);
     let base = RunConfig::load(&configs_dir().join("base.toml")).unwrap();
-    assert_eq!((base.model.decoder.hidden_size, base.model.decoder.num_layers), (576, 12));
+    assert_eq!(
+        (base.model.decoder.hidden_size, base.model.decoder.num_layers),
+        (576, 12)
+    );
     assert_eq!((base.model.latent.slots, base.model.latent.d_latent), (16, 64));
     let paper = RunConfig::load(&configs_dir().join("paper.toml")).unwrap();
     assert_eq!((paper.model.latent.slots, paper.model.latent.d_latent), (8, 512));
@@ -27,21 +30,41 @@ fn shipped_configs_load_with_the_documented_shapes() {
 fn missing_keys_take_defaults() {
     let config = RunConfig::parse("[train]\nsteps = 7\n", "inline").unwrap();
     assert_eq!(config.train.steps, 7);
-    assert_eq!(config, RunConfig { train: amvl_train::TrainConfig { steps: 7, ..Default::default() }, ..Default::default() });
+    assert_eq!(
+        config,
+        RunConfig {
+            train: amvl_train::TrainConfig {
+                steps: 7,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    );
 }
 
 #[test]
 fn unknown_key_names_the_key_and_the_closest_known_one() {
-    let err = RunConfig::parse("[model.decoder]\nnum_head = 4\n", "bad.toml").unwrap_err().to_string();
-    assert!(err.contains("`num_head`") && err.contains("did you mean `num_heads`"), "{err}");
+    let err = RunConfig::parse("[model.decoder]\nnum_head = 4\n", "bad.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`num_head`") && err.contains("did you mean `num_heads`"),
+        "{err}"
+    );
     assert!(err.contains("bad.toml:2"), "{err}");
 }
 
 #[test]
 fn impossible_combinations_fail_at_load() {
     let cases = [
-        ("[model.decoder]\nhidden_size = 60\nnum_heads = 8\n", "not divisible by decoder.num_heads"),
-        ("[model.decoder]\nnum_heads = 4\nnum_kv_heads = 3\n", "not divisible by decoder.num_kv_heads"),
+        (
+            "[model.decoder]\nhidden_size = 60\nnum_heads = 8\n",
+            "not divisible by decoder.num_heads",
+        ),
+        (
+            "[model.decoder]\nnum_heads = 4\nnum_kv_heads = 3\n",
+            "not divisible by decoder.num_kv_heads",
+        ),
         ("[model.vision]\nimage_size = 30\npatch_size = 8\n", "patch"),
         ("[model.latent]\nslots = 0\n", "needs a latent block"),
     ];
@@ -50,5 +73,9 @@ fn impossible_combinations_fail_at_load() {
         assert!(err.contains(expected), "{text:?} gave {err}");
     }
     // k = 0 is fine without a latent objective.
-    RunConfig::parse("[model.latent]\nslots = 0\n[loss]\nobjective = \"no_latent\"\n", "ok.toml").unwrap();
+    RunConfig::parse(
+        "[model.latent]\nslots = 0\n[loss]\nobjective = \"no_latent\"\n",
+        "ok.toml",
+    )
+    .unwrap();
 }

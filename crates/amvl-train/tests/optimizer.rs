@@ -28,8 +28,14 @@ fn first_update(epsilon: f64) -> f32 {
 fn adam_epsilon_sets_how_far_a_tiny_gradient_moves_a_weight() {
     let burn_default = first_update(1e-5);
     let torch_default = first_update(1e-8);
-    assert!((burn_default - 0.1 * 1e-6 / (1e-6 + 1e-5)).abs() < 2e-4, "{burn_default}");
-    assert!((torch_default - 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 2e-4, "{torch_default}");
+    assert!(
+        (burn_default - 0.1 * 1e-6 / (1e-6 + 1e-5)).abs() < 2e-4,
+        "{burn_default}"
+    );
+    assert!(
+        (torch_default - 0.1 * 1e-6 / (1e-6 + 1e-8)).abs() < 2e-4,
+        "{torch_default}"
+    );
     let mut bad = RunConfig::default();
     bad.train.adam_epsilon = 0.0;
     let error = bad.validate().unwrap_err();
@@ -86,6 +92,9 @@ fn adam_betas_set_how_long_a_large_gradient_damps_later_updates() {
             "adam_beta1" => bad.train.adam_beta1 = value,
             _ => bad.train.adam_beta2 = value,
         }
-        assert!(bad.validate().unwrap_err().to_string().contains(key), "{key} = {value} accepted");
+        assert!(
+            bad.validate().unwrap_err().to_string().contains(key),
+            "{key} = {value} accepted"
+        );
     }
 }

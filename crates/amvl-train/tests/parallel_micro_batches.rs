@@ -31,5 +31,8 @@ fn parallel_micro_batches_end_with_the_sequential_weights() {
     assert!(diff < 1e-4, "parallel vs sequential: max |Δw| = {diff}");
     // Both micro-batches reach the weights: without accumulation the run ends elsewhere.
     let single = final_weights(1, true, dir.path());
-    assert!(max_abs_diff(&single, &parallel) > 1e-3, "grad_accum = 2 ended where grad_accum = 1 did");
+    assert!(
+        max_abs_diff(&single, &parallel) > 1e-3,
+        "grad_accum = 2 ended where grad_accum = 1 did"
+    );
 }

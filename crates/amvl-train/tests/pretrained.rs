@@ -1,15 +1,17 @@
 //! Compose the AMVL model around Hugging Face parts and fine-tune it with the vision tower frozen.
 mod common;
 
+use amvl_train::StopAt;
 use amvl_train::run::{Pretrained, TrainRequest, run_training};
 use amvl_train::session::DataSource;
-use amvl_train::StopAt;
 use burn::prelude::*;
 use common::Quiet;
 use std::path::PathBuf;
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../amvl-hf/tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../amvl-hf/tests/fixtures")
+        .join(name)
 }
 
 fn max_diff<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
@@ -36,7 +38,10 @@ fn fine_tunes_around_pretrained_parts_with_the_vision_tower_frozen() {
     };
     let device = Device::flex();
     let (outcome, config, _) = run_training(&request, &device, &mut Quiet).unwrap();
-    assert_eq!(config.model.decoder.vocab_size, 320, "the pretrained vocabulary is kept");
+    assert_eq!(
+        config.model.decoder.vocab_size, 320,
+        "the pretrained vocabulary is kept"
+    );
     assert_eq!(config.model.vision.hidden_size, 64);
 
     let hf_vision = amvl_hf::load_vision(&fixture("siglip_vision"), &device).unwrap().model;

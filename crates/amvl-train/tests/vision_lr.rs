@@ -11,7 +11,9 @@ fn one_step(scale: f64, dir: &std::path::Path) -> BTreeMap<String, Vec<f32>> {
     config.train.steps = 1;
     config.train.lr_warmup_steps = 0;
     config.train.vision_lr_scale = scale;
-    weights(&train_suite(config, dir.join(format!("scale-{scale}")))).into_iter().collect()
+    weights(&train_suite(config, dir.join(format!("scale-{scale}"))))
+        .into_iter()
+        .collect()
 }
 
 #[test]
@@ -35,15 +37,24 @@ fn the_tower_moves_by_the_scaled_rate_and_the_rest_as_before() {
         // AdamW step lr·(m̂/(√v̂+ε) + λθ₀) is linear in lr: twice the rate, twice the step.
         for ((&w0, &w1), &w2) in start.iter().zip(a).zip(b) {
             let (d1, d2) = (w1 - w0, w2 - w0);
-            assert!((d2 - 2.0 * d1).abs() <= 1e-6 + 1e-3 * d1.abs(), "{name}: Δ₂ = {d2}, Δ₁ = {d1}");
+            assert!(
+                (d2 - 2.0 * d1).abs() <= 1e-6 + 1e-3 * d1.abs(),
+                "{name}: Δ₂ = {d2}, Δ₁ = {d1}"
+            );
         }
         moved += (start != a) as usize;
     }
-    assert!(vision > 0 && moved == vision, "{moved} of {vision} vision tensors moved at scale 1");
+    assert!(
+        vision > 0 && moved == vision,
+        "{moved} of {vision} vision tensors moved at scale 1"
+    );
 
     let mut bad = tiny_run_config();
     bad.train.vision_lr_scale = -1.0;
     let error = bad.validate().unwrap_err();
-    assert!(matches!(error, amvl_train::InvalidConfig::VisionLrScale(_)), "{error:?}");
+    assert!(
+        matches!(error, amvl_train::InvalidConfig::VisionLrScale(_)),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("vision_lr_scale"));
 }

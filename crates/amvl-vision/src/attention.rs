@@ -39,17 +39,11 @@ impl SelfAttention {
 /// Scaled dot-product attention over already-projected inputs, no mask.
 ///
 /// q [batch, q_len, d], k and v [batch, kv_len, d] → [batch, q_len, d]
-pub(crate) fn multi_head_attention(
-    q: Tensor<3>,
-    k: Tensor<3>,
-    v: Tensor<3>,
-    num_heads: usize,
-) -> Tensor<3> {
+pub(crate) fn multi_head_attention(q: Tensor<3>, k: Tensor<3>, v: Tensor<3>, num_heads: usize) -> Tensor<3> {
     let [batch, q_len, d] = q.dims();
     let split = |t: Tensor<3>| {
         let [b, len, _] = t.dims();
-        t.reshape([b, len, num_heads, d / num_heads])
-            .swap_dims(1, 2)
+        t.reshape([b, len, num_heads, d / num_heads]).swap_dims(1, 2)
     };
     let out = attention(
         split(q),

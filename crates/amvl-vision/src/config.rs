@@ -176,7 +176,10 @@ impl VisionConfig {
         if let Some(i) = self.stem_channels.iter().position(|&c| c == 0) {
             return Err(format!("vision `stem_channels[{i}]` must be nonzero"));
         }
-        let stride = self.patch_size.checked_shl(self.stem_channels.len() as u32).unwrap_or(0);
+        let stride = self
+            .patch_size
+            .checked_shl(self.stem_channels.len() as u32)
+            .unwrap_or(0);
         if !self.stem_channels.is_empty() && (stride == 0 || !self.image_size.is_multiple_of(stride)) {
             return Err(format!(
                 "vision `image_size` ({}) must be divisible by `patch_size` ({}) times 2 per stem convolution \
@@ -201,10 +204,7 @@ impl VisionConfig {
         if self.pooling == Pooling::ClassToken && !self.class_token {
             return Err("vision `pooling = \"class_token\"` needs `class_token = true`".into());
         }
-        for (name, values) in [
-            ("image_mean", &self.image_mean),
-            ("image_std", &self.image_std),
-        ] {
+        for (name, values) in [("image_mean", &self.image_mean), ("image_std", &self.image_std)] {
             if values.len() != self.num_channels {
                 return Err(format!(
                     "vision `{name}` has {} values but `num_channels` is {}",

@@ -74,18 +74,11 @@ impl VisionEmbeddings {
         .with_bias(config.patch_bias)
         .init(device);
         let position_embedding = EmbeddingConfig::new(config.tokens_per_image(), d)
-            .with_initializer(Initializer::Normal {
-                mean: 0.0,
-                std: 0.02,
-            })
+            .with_initializer(Initializer::Normal { mean: 0.0, std: 0.02 })
             .init(device);
-        let class_embedding = config.class_token.then(|| {
-            Initializer::Normal {
-                mean: 0.0,
-                std: 0.02,
-            }
-            .init([d], device)
-        });
+        let class_embedding = config
+            .class_token
+            .then(|| Initializer::Normal { mean: 0.0, std: 0.02 }.init([d], device));
         Self {
             stem,
             patch_embedding,

@@ -20,12 +20,7 @@ impl EncoderLayer {
             layer_norm1: norm(),
             self_attn: SelfAttention::new(config.hidden_size, config.num_heads, device),
             layer_norm2: norm(),
-            mlp: Mlp::new(
-                config.hidden_size,
-                config.intermediate_size,
-                config.activation,
-                device,
-            ),
+            mlp: Mlp::new(config.hidden_size, config.intermediate_size, config.activation, device),
         }
     }
 

@@ -24,12 +24,7 @@ impl PoolingAttention {
     pub fn new(d_model: usize, num_heads: usize, device: &Device) -> Self {
         let xavier = Initializer::XavierUniform { gain: 1.0 };
         Self {
-            in_proj_weight: xavier.init_with(
-                [3 * d_model, d_model],
-                Some(d_model),
-                Some(3 * d_model),
-                device,
-            ),
+            in_proj_weight: xavier.init_with([3 * d_model, d_model], Some(d_model), Some(3 * d_model), device),
             in_proj_bias: Initializer::Zeros.init([3 * d_model], device),
             out_proj: LinearConfig::new(d_model, d_model).init(device),
             num_heads,
@@ -41,19 +36,14 @@ impl PoolingAttention {
         let [d_packed, d] = self.in_proj_weight.dims();
         debug_assert_eq!(d_packed, 3 * d);
         let project = |x: Tensor<3>, index: usize| {
-            let weight = self
-                .in_proj_weight
-                .val()
-                .narrow(0, index * d, d)
-                .transpose();
+            let weight = self.in_proj_weight.val().narrow(0, index * d, d).transpose();
             let bias = self.in_proj_bias.val().narrow(0, index * d, d);
             linear(x, weight, Some(bias))
         };
         let q = project(query, 0);
         let k = project(key_value.clone(), 1);
         let v = project(key_value, 2);
-        self.out_proj
-            .forward(multi_head_attention(q, k, v, self.num_heads))
+        self.out_proj.forward(multi_head_attention(q, k, v, self.num_heads))
     }
 }
 
@@ -73,11 +63,7 @@ impl AttentionPoolingHead {
     pub fn new(config: &VisionConfig, device: &Device) -> Self {
         let d = config.hidden_size;
         Self {
-            probe: Initializer::Normal {
-                mean: 0.0,
-                std: 1.0,
-            }
-            .init([1, 1, d], device),
+            probe: Initializer::Normal { mean: 0.0, std: 1.0 }.init([1, 1, d], device),
             attention: PoolingAttention::new(d, config.num_heads, device),
             layernorm: layer_norm(config, device),
             mlp: Mlp::new(d, config.intermediate_size, config.activation, device),

@@ -27,8 +27,7 @@ impl VisionTransformer {
             pre_layrnorm: config.pre_layernorm.then(|| layer_norm(&config, device)),
             encoder: Encoder::new(&config, device),
             post_layernorm: layer_norm(&config, device),
-            head: (config.pooling == Pooling::AttentionHead)
-                .then(|| AttentionPoolingHead::new(&config, device)),
+            head: (config.pooling == Pooling::AttentionHead).then(|| AttentionPoolingHead::new(&config, device)),
             config,
         }
     }
@@ -45,8 +44,7 @@ impl VisionTransformer {
         let device = pixels.device();
         let c = self.config.num_channels;
         let per_channel = |values: &[f32]| {
-            Tensor::<1>::from_data(TensorData::new(values.to_vec(), [c]), &device)
-                .reshape([1, c, 1, 1])
+            Tensor::<1>::from_data(TensorData::new(values.to_vec(), [c]), &device).reshape([1, c, 1, 1])
         };
         (pixels - per_channel(&self.config.image_mean)) / per_channel(&self.config.image_std)
     }

@@ -21,8 +21,18 @@ fn tanh_gelu_matches_burn_in_value_and_gradient() {
     }
     // At x = 1: 0.5·(1 + tanh(√(2/π)·1.044715)) = 0.841192.
     assert!((a[225] - 0.841_192).abs() < 1e-5, "{}", a[225]);
-    let g_ours: Vec<f32> = ours_x.grad(&ours.sum().backward()).unwrap().into_data().try_to_vec::<f32>().unwrap();
-    let g_ref: Vec<f32> = burn_x.grad(&reference.sum().backward()).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    let g_ours: Vec<f32> = ours_x
+        .grad(&ours.sum().backward())
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let g_ref: Vec<f32> = burn_x
+        .grad(&reference.sum().backward())
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     for ((x, a), b) in values.iter().zip(&g_ours).zip(&g_ref) {
         assert!((a - b).abs() < 1e-4, "gelu'({x}): {a} vs {b}");
     }

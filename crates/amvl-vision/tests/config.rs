@@ -8,13 +8,7 @@ fn error(config: VisionConfig) -> String {
 fn default_is_the_tiny_shape() {
     let c = VisionConfig::default();
     assert_eq!(
-        (
-            c.image_size,
-            c.patch_size,
-            c.hidden_size,
-            c.num_layers,
-            c.num_heads
-        ),
+        (c.image_size, c.patch_size, c.hidden_size, c.num_layers, c.num_heads),
         (32, 8, 64, 2, 4)
     );
     assert_eq!(c.intermediate_size, 256);
@@ -81,10 +75,7 @@ fn mean_and_std_match_channels() {
         image_mean: vec![0.5; 2],
         ..VisionConfig::default()
     });
-    assert!(
-        e.contains("`image_mean` has 2 values but `num_channels` is 3"),
-        "{e}"
-    );
+    assert!(e.contains("`image_mean` has 2 values but `num_channels` is 3"), "{e}");
     let e = error(VisionConfig {
         image_std: vec![0.5, 0.0, 0.5],
         ..VisionConfig::default()
@@ -126,8 +117,5 @@ fn serde_round_trip_and_names() {
     );
 
     let unknown = serde_json::from_str::<VisionConfig>(r#"{"num_layer": 3}"#).unwrap_err();
-    assert!(
-        unknown.to_string().contains("unknown field `num_layer`"),
-        "{unknown}"
-    );
+    assert!(unknown.to_string().contains("unknown field `num_layer`"), "{unknown}");
 }

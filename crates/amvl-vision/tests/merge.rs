@@ -41,7 +41,10 @@ fn merge_concatenates_each_2x2_block() {
     let h: Vec<f32> = hidden.into_data().try_into_vec_as::<f32>().unwrap();
     let m: Vec<f32> = merged.into_data().try_into_vec_as::<f32>().unwrap();
     for (merged_at, patch_at) in merge_map(3) {
-        assert_eq!(m[merged_at], h[patch_at], "merged value {merged_at} vs patch value {patch_at}");
+        assert_eq!(
+            m[merged_at], h[patch_at],
+            "merged value {merged_at} vs patch value {patch_at}"
+        );
     }
 }
 
@@ -70,7 +73,10 @@ fn merge_is_validated() {
     }
     .validate()
     .unwrap_err();
-    assert!(e.contains("patch grid (4×4) must be divisible by `merge_size` (3)"), "{e}");
+    assert!(
+        e.contains("patch grid (4×4) must be divisible by `merge_size` (3)"),
+        "{e}"
+    );
     let e = VisionConfig {
         merge_size: 2,
         class_token: true,
@@ -92,7 +98,10 @@ fn merge_is_validated() {
 #[test]
 fn merge_sends_each_gradient_back_to_its_patch() {
     let device = device().autodiff();
-    let config = VisionConfig { merge_size: 2, ..VisionConfig::default() };
+    let config = VisionConfig {
+        merge_size: 2,
+        ..VisionConfig::default()
+    };
     let tower = config.init(&device);
     let x: Tensor<3> = Tensor::random([2, 16, 64], Distribution::Uniform(-1.0, 1.0), &device).require_grad();
     let w: Tensor<3> = Tensor::random([2, 4, 256], Distribution::Uniform(-1.0, 1.0), &device);

@@ -57,15 +57,11 @@ fn attention_head_pools_each_image() {
 fn encode_multi_concatenates_each_images_tokens() {
     let device = device();
     let tower = VisionConfig::default().init(&device);
-    let images: Tensor<5> =
-        Tensor::random([2, 3, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
+    let images: Tensor<5> = Tensor::random([2, 3, 3, 32, 32], Distribution::Uniform(-1.0, 1.0), &device);
     let out = tower.encode_multi(images.clone());
     assert_eq!(out.dims(), [2, 3 * 16, 64]);
 
-    let one = images
-        .narrow(0, 1, 1)
-        .narrow(1, 2, 1)
-        .reshape([1, 3, 32, 32]);
+    let one = images.narrow(0, 1, 1).narrow(1, 2, 1).reshape([1, 3, 32, 32]);
     let expected = tower.encode(one);
     let got = out.narrow(0, 1, 1).narrow(1, 2 * 16, 16);
     let diff: f32 = (got - expected).abs().max().into_scalar();

@@ -122,18 +122,15 @@ fn stem_conv_is_stride_2_with_zero_padding_1() {
         }
     }
     assert_eq!(expected[0], 0.0);
-    TensorData::new(out, [2, 3, 16, 16]).assert_approx_eq::<f32>(
-        &TensorData::new(expected, [2, 3, 16, 16]),
-        Tolerance::absolute(1e-5),
-    );
+    TensorData::new(out, [2, 3, 16, 16])
+        .assert_approx_eq::<f32>(&TensorData::new(expected, [2, 3, 16, 16]), Tolerance::absolute(1e-5));
 }
 
 /// Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7).
 fn erf(x: f32) -> f32 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x.abs() as f64);
     let y = 1.0
-        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t
-            + 0.254_829_592)
+        - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736) * t + 0.254_829_592)
             * t
             * (-(x as f64) * (x as f64)).exp();
     (y as f32).copysign(x)

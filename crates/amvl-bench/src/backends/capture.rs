@@ -11,9 +11,9 @@ use std::time::Instant;
 
 use amvl_data::DataError;
 use amvl_train::checkpoint::{CheckpointError, Checkpoints};
-use amvl_train::step::MicroBatch;
 use amvl_train::config::RunConfig;
 use amvl_train::lr::learning_rate;
+use amvl_train::step::MicroBatch;
 use amvl_train::trainer::{BatchSource, init_model, optimizer};
 
 use crate::error::ParityError;

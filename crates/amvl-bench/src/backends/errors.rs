@@ -20,7 +20,11 @@ impl Agreement {
         let mut scale = 0f64;
         for (a, b) in values.iter().zip(reference) {
             let (a, b) = (*a as f64, *b as f64);
-            let d = if a.is_finite() && b.is_finite() { (a - b).abs() } else { f64::INFINITY };
+            let d = if a.is_finite() && b.is_finite() {
+                (a - b).abs()
+            } else {
+                f64::INFINITY
+            };
             max_abs = max_abs.max(d);
             scale = scale.max(b.abs());
         }
@@ -40,7 +44,8 @@ impl Agreement {
         let max_abs = self.max_abs.max(other.max_abs);
         Agreement {
             max_abs,
-            max_rel: (self.max_rel * self.scale.max(1e-12)).max(other.max_rel * other.scale.max(1e-12)) / scale.max(1e-12),
+            max_rel: (self.max_rel * self.scale.max(1e-12)).max(other.max_rel * other.scale.max(1e-12))
+                / scale.max(1e-12),
             scale,
         }
     }
@@ -127,7 +132,11 @@ mod tests {
 
     #[test]
     fn groups_merge_and_missing_tensors_fail() {
-        let reference = vec![named("g", "a", &[1.0, 1.0]), named("g", "b", &[10.0]), named("h", "c", &[1.0])];
+        let reference = vec![
+            named("g", "a", &[1.0, 1.0]),
+            named("g", "b", &[10.0]),
+            named("h", "c", &[1.0]),
+        ];
         let values = vec![named("g", "a", &[1.5, 1.0]), named("g", "b", &[10.0])];
         let groups = by_group(&values, &reference);
         assert_eq!(groups.len(), 2);

@@ -15,13 +15,13 @@ use burn::prelude::*;
 use burn::tensor::FloatDType;
 use std::path::PathBuf;
 
+use crate::error::ParityError;
 use amvl_data::Split;
 use amvl_train::batches::ItemBatches;
 use amvl_train::checkpoint::Checkpoints;
 use amvl_train::config::RunConfig;
 use amvl_train::session::{DataSource, batcher, open_split, tokenizer};
 use amvl_train::trainer::init_model;
-use crate::error::ParityError;
 use capture::Shared;
 
 /// What to compare.
@@ -101,7 +101,11 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
         batches,
         noise,
         compare_step: both_terms_on(&config),
-        train_steps: if options.float == FloatDType::F16 { 0 } else { options.steps },
+        train_steps: if options.float == FloatDType::F16 {
+            0
+        } else {
+            options.steps
+        },
     };
 
     let result = (|| {

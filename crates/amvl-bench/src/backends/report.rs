@@ -134,7 +134,10 @@ impl DeviceReport {
 impl BackendReport {
     /// Every compared device within tolerance (devices that were not there do not pass or fail).
     pub fn all_within_tolerance(&self) -> bool {
-        self.devices.iter().filter(|d| d.status == "compared").all(DeviceReport::passed)
+        self.devices
+            .iter()
+            .filter(|d| d.status == "compared")
+            .all(DeviceReport::passed)
     }
 
     pub fn table(&self) -> String {
@@ -173,7 +176,10 @@ impl BackendReport {
                 ));
             }
             let Some(step_seconds) = d.step_seconds else {
-                out.push_str(&format!("{:<10} {:<24} not trained in {}\n", d.device, "optimizer steps", self.float));
+                out.push_str(&format!(
+                    "{:<10} {:<24} not trained in {}\n",
+                    d.device, "optimizer steps", self.float
+                ));
                 continue;
             };
             out.push_str(&format!(

@@ -50,7 +50,10 @@ impl ItemSource for ChannelSet {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         if i >= self.len {
-            return Err(DataError::Invalid(format!("index {i} out of range ({} items)", self.len)));
+            return Err(DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                self.len
+            )));
         }
         Ok(self.get(i))
     }

@@ -34,7 +34,11 @@ fn source(e: &LatentTaskExport, split: Split, len: usize) -> Result<Box<dyn Item
 /// Writes the three splits and the tokenizer; returns the item count per split.
 pub fn export_latent_task(e: &LatentTaskExport) -> Result<Vec<(Split, usize)>, DataError> {
     prepare_out_dir(&e.out, e.force)?;
-    let splits = [(Split::Train, e.train_items), (Split::TestId, e.eval_items), (Split::TestOod, e.eval_items)];
+    let splits = [
+        (Split::Train, e.train_items),
+        (Split::TestId, e.eval_items),
+        (Split::TestOod, e.eval_items),
+    ];
     let mut texts = Vec::new();
     let mut written = Vec::new();
     for (split, len) in splits {

@@ -28,7 +28,9 @@ impl std::str::FromStr for HopsMapping {
         match s.trim() {
             "in_context" => Ok(Self::InContext),
             "learned" => Ok(Self::Learned),
-            other => Err(DataError::Invalid(format!("unknown hops mapping `{other}`; expected in_context or learned"))),
+            other => Err(DataError::Invalid(format!(
+                "unknown hops mapping `{other}`; expected in_context or learned"
+            ))),
         }
     }
 }
@@ -51,7 +53,9 @@ impl std::str::FromStr for HopsOptions {
         match s.trim() {
             "four" => Ok(Self::Four),
             "all_nodes" => Ok(Self::AllNodes),
-            other => Err(DataError::Invalid(format!("unknown hops options `{other}`; expected four or all_nodes"))),
+            other => Err(DataError::Invalid(format!(
+                "unknown hops options `{other}`; expected four or all_nodes"
+            ))),
         }
     }
 }
@@ -95,7 +99,11 @@ impl HopsConfig {
             return bad(format!("hops: nodes = {} but four options need at least 4", self.nodes));
         }
         if self.options == HopsOptions::AllNodes && self.nodes > crate::item::MAX_OPTIONS {
-            return bad(format!("hops: options = all_nodes needs nodes ≤ {}, not {}", crate::item::MAX_OPTIONS, self.nodes));
+            return bad(format!(
+                "hops: options = all_nodes needs nodes ≤ {}, not {}",
+                crate::item::MAX_OPTIONS,
+                self.nodes
+            ));
         }
         if self.maps == 0 || self.maps > MAP_NAMES.len() {
             return bad(format!("hops: maps = {} must be in 1..={}", self.maps, MAP_NAMES.len()));
@@ -147,9 +155,10 @@ impl HopsSet {
     pub fn links(&self, i: usize, q: HopsQuestion) -> Vec<usize> {
         match self.config.mapping {
             HopsMapping::Learned => self.successor[q.map].clone(),
-            HopsMapping::InContext => {
-                random_cycle(self.config.nodes, &[self.seed, split_stream(self.split), i as u64, 0x4C49_4E4B])
-            }
+            HopsMapping::InContext => random_cycle(
+                self.config.nodes,
+                &[self.seed, split_stream(self.split), i as u64, 0x4C49_4E4B],
+            ),
         }
     }
 
@@ -166,7 +175,13 @@ impl HopsSet {
     pub fn held_out(&self, q: HopsQuestion) -> bool {
         self.config.mapping == HopsMapping::Learned
             && q.hops >= 2
-            && splitmix64(combine(&[self.seed, 0x484F_4C44, q.map as u64, q.start as u64, q.hops as u64])) % 100
+            && splitmix64(combine(&[
+                self.seed,
+                0x484F_4C44,
+                q.map as u64,
+                q.start as u64,
+                q.hops as u64,
+            ])) % 100
                 < self.config.holdout_percent
     }
 
@@ -175,7 +190,10 @@ impl HopsSet {
         let c = &self.config;
         let hops = match self.split {
             Split::TestOod => c.ood_hops,
-            _ => 1 + (splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, 0x484F_5053])) % c.max_hops as u64) as usize,
+            _ => {
+                1 + (splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, 0x484F_5053]))
+                    % c.max_hops as u64) as usize
+            }
         };
         for attempt in 0u64.. {
             let r = |salt: u64| splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, attempt, salt]));
@@ -221,7 +239,12 @@ impl HopsSet {
                 ),
                 HopsMapping::InContext => format!(
                     "{} . start at {} and follow {} {noun} . where do you end ?",
-                    links.iter().enumerate().map(|(a, &b)| format!("{} > {}", name(a), name(b))).collect::<Vec<_>>().join(" , "),
+                    links
+                        .iter()
+                        .enumerate()
+                        .map(|(a, &b)| format!("{} > {}", name(a), name(b)))
+                        .collect::<Vec<_>>()
+                        .join(" , "),
                     name(q.start),
                     q.hops
                 ),
@@ -246,7 +269,15 @@ impl HopsSet {
                 options.push(candidate);
             }
         }
-        let r = |salt: u64| splitmix64(combine(&[self.seed, split_stream(self.split), i as u64, 0x4F50_5453, salt]));
+        let r = |salt: u64| {
+            splitmix64(combine(&[
+                self.seed,
+                split_stream(self.split),
+                i as u64,
+                0x4F50_5453,
+                salt,
+            ]))
+        };
         let mut salt = 0;
         while options.len() < 4 {
             let node = (r(salt) % self.config.nodes as u64) as usize;
@@ -269,7 +300,10 @@ impl ItemSource for HopsSet {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         if i >= self.len {
-            return Err(DataError::Invalid(format!("index {i} out of range ({} items)", self.len)));
+            return Err(DataError::Invalid(format!(
+                "index {i} out of range ({} items)",
+                self.len
+            )));
         }
         Ok(self.get(i))
     }

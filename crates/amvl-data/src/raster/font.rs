@@ -74,11 +74,7 @@ pub const TEXT_CELL: u32 = 8;
 pub fn draw_text(img: &mut RgbImage, x: i64, y: i64, text: &str, rgb: [u8; 3]) {
     let mut cx = x;
     for ch in text.chars() {
-        let code = if ch.is_ascii() {
-            ch as usize
-        } else {
-            '?' as usize
-        };
+        let code = if ch.is_ascii() { ch as usize } else { '?' as usize };
         let glyph = font8x8::legacy::BASIC_LEGACY[code];
         for (ry, row) in glyph.iter().enumerate() {
             for rx in 0..8 {

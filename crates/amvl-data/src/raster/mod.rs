@@ -58,11 +58,7 @@ pub const PALETTE: [Color; 8] = [
 
 /// Looks a palette colour up by name.
 pub fn color(name: &str) -> Color {
-    PALETTE
-        .iter()
-        .copied()
-        .find(|c| c.name == name)
-        .unwrap_or(PALETTE[0])
+    PALETTE.iter().copied().find(|c| c.name == name).unwrap_or(PALETTE[0])
 }
 
 /// A background style: the OOD settings use backgrounds the ID settings never show.
@@ -129,14 +125,10 @@ impl Canvas {
                             b
                         }
                     }
-                    Background::Corners(k) => {
-                        lerp_rgb(lerp_rgb(k[0], k[1], x), lerp_rgb(k[2], k[3], x), y)
-                    }
+                    Background::Corners(k) => lerp_rgb(lerp_rgb(k[0], k[1], x), lerp_rgb(k[2], k[3], x), y),
                     Background::Checker(a, b, cell) => {
                         let cell = cell.max(1e-3);
-                        if ((x / cell).floor() as i64 + (y / cell).floor() as i64).rem_euclid(2)
-                            == 0
-                        {
+                        if ((x / cell).floor() as i64 + (y / cell).floor() as i64).rem_euclid(2) == 0 {
                             a
                         } else {
                             b
@@ -149,12 +141,7 @@ impl Canvas {
     }
 
     /// Fills every pixel whose centre satisfies `inside` within the normalised bounding box.
-    pub fn fill_where(
-        &mut self,
-        bbox: (f32, f32, f32, f32),
-        rgb: [u8; 3],
-        inside: impl Fn(f32, f32) -> bool,
-    ) {
+    pub fn fill_where(&mut self, bbox: (f32, f32, f32, f32), rgb: [u8; 3], inside: impl Fn(f32, f32) -> bool) {
         let (w, h) = self.img.dimensions();
         let (x0, y0, x1, y1) = bbox;
         let px0 = ((x0 * w as f32).floor().max(0.0)) as u32;
@@ -192,9 +179,7 @@ impl Canvas {
 
     /// A filled axis-aligned rectangle.
     pub fn rect(&mut self, x0: f32, y0: f32, x1: f32, y1: f32, rgb: [u8; 3]) {
-        self.fill_where((x0, y0, x1, y1), rgb, |x, y| {
-            x >= x0 && x < x1 && y >= y0 && y < y1
-        });
+        self.fill_where((x0, y0, x1, y1), rgb, |x, y| x >= x0 && x < x1 && y >= y0 && y < y1);
     }
 
     /// A rectangle outline `t_px` pixels thick, drawn just inside the box.
@@ -246,25 +231,8 @@ impl Canvas {
     }
 
     /// Draws a mark letter with a 1-px halo of `halo` so it reads on any background.
-    pub fn mark_text_halo(
-        &mut self,
-        px: i64,
-        py: i64,
-        text: &str,
-        scale: u32,
-        rgb: [u8; 3],
-        halo: [u8; 3],
-    ) {
-        for (dx, dy) in [
-            (-1, 0),
-            (1, 0),
-            (0, -1),
-            (0, 1),
-            (-1, -1),
-            (1, 1),
-            (-1, 1),
-            (1, -1),
-        ] {
+    pub fn mark_text_halo(&mut self, px: i64, py: i64, text: &str, scale: u32, rgb: [u8; 3], halo: [u8; 3]) {
+        for (dx, dy) in [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)] {
             font::draw_mark_text(&mut self.img, px + dx, py + dy, text, scale, halo);
         }
         font::draw_mark_text(&mut self.img, px, py, text, scale, rgb);

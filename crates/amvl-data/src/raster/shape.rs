@@ -49,18 +49,14 @@ impl Shape {
             Shape::Circle => u * u + v * v <= 1.0,
             Shape::Square => u.abs() <= 0.8 && v.abs() <= 0.8,
             Shape::Diamond => u.abs() + v.abs() <= 1.0,
-            Shape::Cross => {
-                (u.abs() <= 0.34 && v.abs() <= 1.0) || (v.abs() <= 0.34 && u.abs() <= 1.0)
-            }
+            Shape::Cross => (u.abs() <= 0.34 && v.abs() <= 1.0) || (v.abs() <= 0.34 && u.abs() <= 1.0),
             Shape::Triangle => {
                 // Equilateral, apex up, vertices on the unit circle (shifted down so it looks centred).
                 let v = v - 0.15;
                 let a = (0.0f32, -1.0f32);
                 let b = (0.866f32, 0.5f32);
                 let cc = (-0.866f32, 0.5f32);
-                let side = |p: (f32, f32), q: (f32, f32)| {
-                    (q.0 - p.0) * (v - p.1) - (q.1 - p.1) * (u - p.0)
-                };
+                let side = |p: (f32, f32), q: (f32, f32)| (q.0 - p.0) * (v - p.1) - (q.1 - p.1) * (u - p.0);
                 let (d1, d2, d3) = (side(a, b), side(b, cc), side(cc, a));
                 (d1 >= 0.0 && d2 >= 0.0 && d3 >= 0.0) || (d1 <= 0.0 && d2 <= 0.0 && d3 <= 0.0)
             }

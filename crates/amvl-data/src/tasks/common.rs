@@ -23,14 +23,7 @@ pub struct Obj {
 
 impl Obj {
     pub fn draw(&self, c: &mut Canvas) {
-        c.shape(
-            self.shape,
-            self.x,
-            self.y,
-            self.r,
-            self.rot,
-            PALETTE[self.color].rgb,
-        );
+        c.shape(self.shape, self.x, self.y, self.r, self.rot, PALETTE[self.color].rgb);
     }
 
     pub fn contains(&self, x: f32, y: f32) -> bool {
@@ -106,10 +99,7 @@ pub fn jitter_in_cell(rng: &mut Rng, (x, y): (f32, f32), half: f32, r: f32) -> (
     if room <= 0.0 {
         return (x, y);
     }
-    (
-        x + rng.random_range(-room..=room),
-        y + rng.random_range(-room..=room),
-    )
+    (x + rng.random_range(-room..=room), y + rng.random_range(-room..=room))
 }
 
 /// Puts `correct` at index `slot` among the `distractors` (whose order is shuffled).
@@ -121,13 +111,7 @@ pub fn place_at<T>(rng: &mut Rng, correct: T, mut distractors: Vec<T>, slot: usi
 }
 
 /// Distinct integers near `correct` (within `spread`, at least `lo`), none equal to it.
-pub fn numeric_distractors(
-    rng: &mut Rng,
-    correct: i64,
-    n: usize,
-    lo: i64,
-    spread: i64,
-) -> Vec<i64> {
+pub fn numeric_distractors(rng: &mut Rng, correct: i64, n: usize, lo: i64, spread: i64) -> Vec<i64> {
     let mut pool: Vec<i64> = ((correct - spread).max(lo)..=correct + spread)
         .filter(|v| *v != correct)
         .collect();

@@ -5,10 +5,7 @@
 use image::RgbImage;
 use rand::Rng as _;
 
-use super::common::{
-    Obj, any_color, any_shape, background, grid_cells, jitter_in_cell, numeric_distractors,
-    place_at,
-};
+use super::common::{Obj, any_color, any_shape, background, grid_cells, jitter_in_cell, numeric_distractors, place_at};
 use super::{Described, Generator, Rng, ShiftSpec};
 use crate::raster::{Background, Canvas, PALETTE, Shape};
 use crate::task::Setting;
@@ -54,11 +51,7 @@ impl Generator for Gen {
             } else {
                 // A distractor: never the queried kind, often sharing its shape or colour.
                 loop {
-                    let s = if rng.random_bool(0.4) {
-                        query.0
-                    } else {
-                        any_shape(rng)
-                    };
+                    let s = if rng.random_bool(0.4) { query.0 } else { any_shape(rng) };
                     let c = if rng.random_bool(0.4) {
                         query.1
                     } else {
@@ -125,9 +118,6 @@ impl Generator for Gen {
     }
 
     fn shift_value(s: &Scene) -> f32 {
-        s.objects
-            .iter()
-            .filter(|o| (o.shape, o.color) == s.query)
-            .count() as f32
+        s.objects.iter().filter(|o| (o.shape, o.color) == s.query).count() as f32
     }
 }

@@ -89,11 +89,7 @@ pub fn infer(row1: [i32; 3], row2: [i32; 2], numeric: bool) -> Option<i32> {
 pub fn predict(s: &Scene) -> Option<Panel> {
     let attr = |f: fn(&Panel) -> u8, numeric: bool| {
         infer(
-            [
-                f(&s.row1[0]) as i32,
-                f(&s.row1[1]) as i32,
-                f(&s.row1[2]) as i32,
-            ],
+            [f(&s.row1[0]) as i32, f(&s.row1[1]) as i32, f(&s.row1[2]) as i32],
             [f(&s.row2[0]) as i32, f(&s.row2[1]) as i32],
             numeric,
         )
@@ -315,11 +311,7 @@ impl Generator for Gen {
 
     fn oracle(s: &Scene) -> usize {
         match predict(s) {
-            Some(p) => s
-                .candidates
-                .iter()
-                .position(|c| *c == p)
-                .unwrap_or(usize::MAX),
+            Some(p) => s.candidates.iter().position(|c| *c == p).unwrap_or(usize::MAX),
             None => usize::MAX,
         }
     }
@@ -355,13 +347,6 @@ fn draw_panel(c: &mut Canvas, p: &Panel, (x0, y0, w, h): (f32, f32, f32, f32)) {
     let r = (w.min(h) / per_row) * 0.36;
     for (u, v) in pos {
         let (x, y) = (x0 + u * w, y0 + v * h);
-        c.shape(
-            SHAPES[p.shape as usize],
-            x,
-            y,
-            r,
-            0.0,
-            PALETTE[p.color as usize].rgb,
-        );
+        c.shape(SHAPES[p.shape as usize], x, y, r, 0.0, PALETTE[p.color as usize].rgb);
     }
 }

@@ -165,13 +165,7 @@ fn task_word(task: Task) -> u64 {
 pub fn answer_slot(seed: u64, split: Split, task: Task, index: u64) -> usize {
     let n = task.n_options() as u64;
     let block = index / n;
-    let mut rng = Rng::seed_from_u64(combine(&[
-        seed,
-        split_word(split),
-        task_word(task),
-        block,
-        0xB10C,
-    ]));
+    let mut rng = Rng::seed_from_u64(combine(&[seed, split_word(split), task_word(task), block, 0xB10C]));
     let mut perm: Vec<usize> = (0..n as usize).collect();
     perm.shuffle(&mut rng);
     perm[(index % n) as usize]

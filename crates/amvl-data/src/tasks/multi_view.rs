@@ -21,12 +21,7 @@ pub enum Motion {
 }
 
 impl Motion {
-    pub const ALL: [Motion; 4] = [
-        Motion::Left,
-        Motion::Right,
-        Motion::Forward,
-        Motion::Backward,
-    ];
+    pub const ALL: [Motion; 4] = [Motion::Left, Motion::Right, Motion::Forward, Motion::Backward];
 
     pub fn text(self) -> &'static str {
         match self {
@@ -118,10 +113,9 @@ impl Generator for Gen {
             let cameras = [(0.0, 0.0), c2];
             // Every object must be on screen in both views.
             let visible = objects.iter().all(|o| {
-                cameras.iter().all(|c| {
-                    project(o, *c)
-                        .is_some_and(|(x, y, r)| x - r > 0.02 && x + r < 0.98 && y + r < 0.99)
-                })
+                cameras
+                    .iter()
+                    .all(|c| project(o, *c).is_some_and(|(x, y, r)| x - r > 0.02 && x + r < 0.98 && y + r < 0.99))
             });
             if visible {
                 return Scene {

@@ -49,18 +49,8 @@ impl Generator for Gen {
     fn sample(rng: &mut Rng, setting: Setting, answer: usize) -> Scene {
         loop {
             let (r, lo, hi, n_others) = match setting {
-                Setting::Id => (
-                    rng.random_range(0.16..=0.26f32),
-                    0.35,
-                    0.65,
-                    rng.random_range(0..=1),
-                ),
-                Setting::Ood => (
-                    rng.random_range(0.07..=0.12f32),
-                    0.12,
-                    0.88,
-                    rng.random_range(1..=3),
-                ),
+                Setting::Id => (rng.random_range(0.16..=0.26f32), 0.35, 0.65, rng.random_range(0..=1)),
+                Setting::Ood => (rng.random_range(0.07..=0.12f32), 0.12, 0.88, rng.random_range(1..=3)),
             };
             let pick_color = |rng: &mut Rng| OBJ_COLORS[rng.random_range(0..OBJ_COLORS.len())];
             let target = Obj {
@@ -84,9 +74,7 @@ impl Generator for Gen {
                 0 => {
                     // Shifted by 60–100% of the size.
                     let (dx, dy) = (
-                        rng.random_range(0.6..1.0)
-                            * w
-                            * if rng.random_bool(0.5) { 1.0 } else { -1.0 },
+                        rng.random_range(0.6..1.0) * w * if rng.random_bool(0.5) { 1.0 } else { -1.0 },
                         rng.random_range(-0.5..0.5) * h,
                     );
                     (tb.0 + dx, tb.1 + dy, tb.2 + dx, tb.3 + dy)
@@ -107,11 +95,7 @@ impl Generator for Gen {
                 }
             };
             let bad = clamp_box(bad);
-            if bad.2 - bad.0 < 0.04
-                || bad.3 - bad.1 < 0.04
-                || iou(bad, tb) > 0.45
-                || iou(good, tb) < 0.75
-            {
+            if bad.2 - bad.0 < 0.04 || bad.3 - bad.1 < 0.04 || iou(bad, tb) > 0.45 || iou(good, tb) < 0.75 {
                 continue;
             }
             let mut others: Vec<Obj> = Vec::new();
@@ -134,11 +118,7 @@ impl Generator for Gen {
                     others.push(o);
                 }
             }
-            let boxes = if answer == 0 {
-                [good, bad]
-            } else {
-                [bad, good]
-            };
+            let boxes = if answer == 0 { [good, bad] } else { [bad, good] };
             return Scene {
                 background: background(rng, setting),
                 target,

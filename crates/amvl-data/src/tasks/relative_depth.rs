@@ -68,22 +68,16 @@ fn visible_point(rng: &mut Rng, objects: &[DepthObj], k: usize) -> Option<(f32, 
         }
         // The point and a small ring around it must be on this object and not hidden.
         let ring = 0.02;
-        let ok = [
-            (0.0, 0.0),
-            (ring, 0.0),
-            (-ring, 0.0),
-            (0.0, ring),
-            (0.0, -ring),
-        ]
-        .iter()
-        .all(|(dx, dy)| {
-            let (px, py) = (x + dx, y + dy);
-            o.obj.contains(px, py)
-                && objects
-                    .iter()
-                    .enumerate()
-                    .all(|(j, q)| j == k || q.z >= o.z || !q.obj.contains(px, py))
-        });
+        let ok = [(0.0, 0.0), (ring, 0.0), (-ring, 0.0), (0.0, ring), (0.0, -ring)]
+            .iter()
+            .all(|(dx, dy)| {
+                let (px, py) = (x + dx, y + dy);
+                o.obj.contains(px, py)
+                    && objects
+                        .iter()
+                        .enumerate()
+                        .all(|(j, q)| j == k || q.z >= o.z || !q.obj.contains(px, py))
+            });
         if ok {
             return Some((x, y));
         }
@@ -131,10 +125,7 @@ impl Generator for Gen {
             if i == j || (objects[i].z - objects[j].z).abs() < 0.6 {
                 continue;
             }
-            let (Some(pi), Some(pj)) = (
-                visible_point(rng, &objects, i),
-                visible_point(rng, &objects, j),
-            ) else {
+            let (Some(pi), Some(pj)) = (visible_point(rng, &objects, i), visible_point(rng, &objects, j)) else {
                 continue;
             };
             if ((pi.0 - pj.0).powi(2) + (pi.1 - pj.1).powi(2)).sqrt() < 0.15 {
@@ -146,11 +137,7 @@ impl Generator for Gen {
                 (pj, pi)
             };
             // Label so that the nearer point carries the letter at `answer`.
-            let points = if answer == 0 {
-                [near_p, far_p]
-            } else {
-                [far_p, near_p]
-            };
+            let points = if answer == 0 { [near_p, far_p] } else { [far_p, near_p] };
             return Scene {
                 horizon,
                 sky,

@@ -56,11 +56,7 @@ impl Generator for Gen {
         let (strength, light_dir) = match setting {
             Setting::Id => (
                 rng.random_range(0.2..=0.45),
-                if rng.random_bool(0.5) {
-                    (1.0, 0.0)
-                } else {
-                    (-1.0, 0.0)
-                },
+                if rng.random_bool(0.5) { (1.0, 0.0) } else { (-1.0, 0.0) },
             ),
             Setting::Ood => {
                 let dirs = [
@@ -71,10 +67,7 @@ impl Generator for Gen {
                     (0.7071, -0.7071),
                     (-0.7071, -0.7071),
                 ];
-                (
-                    rng.random_range(0.5..=0.7),
-                    dirs[rng.random_range(0..dirs.len())],
-                )
+                (rng.random_range(0.5..=0.7), dirs[rng.random_range(0..dirs.len())])
             }
         };
         let mut albedo: Vec<f32> = (0..G * G)
@@ -144,11 +137,7 @@ impl Generator for Gen {
         };
         Described {
             question: "Ignoring the lighting, which marked surface is lighter in colour?".into(),
-            options: vec![
-                "surface A".into(),
-                "surface B".into(),
-                "about the same".into(),
-            ],
+            options: vec!["surface A".into(), "surface B".into(), "about the same".into()],
             answer: s.answer,
             rationale: format!(
                 "{light} ; seen brightness A {:.2} B {:.2} ; surface A {sa:.2} B {sb:.2} ; {verdict}",

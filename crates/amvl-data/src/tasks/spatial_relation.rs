@@ -20,12 +20,7 @@ pub enum Relation {
 }
 
 impl Relation {
-    pub const ALL: [Relation; 4] = [
-        Relation::LeftOf,
-        Relation::RightOf,
-        Relation::Above,
-        Relation::Below,
-    ];
+    pub const ALL: [Relation; 4] = [Relation::LeftOf, Relation::RightOf, Relation::Above, Relation::Below];
 
     pub fn text(self) -> &'static str {
         match self {
@@ -178,11 +173,7 @@ impl Generator for Gen {
             _ => "vertical",
         };
         Described {
-            question: format!(
-                "Where is the {} relative to the {}?",
-                s.a.name(),
-                s.b.name()
-            ),
+            question: format!("Where is the {} relative to the {}?", s.a.name(), s.b.name()),
             options: s.options.iter().map(|r| r.text().to_string()).collect(),
             answer: s.answer,
             rationale: format!(
@@ -201,20 +192,13 @@ impl Generator for Gen {
     fn oracle(s: &Scene) -> usize {
         let (dx, dy) = (s.a.x - s.b.x, s.a.y - s.b.y);
         let rel = if dx.abs() > dy.abs() {
-            if dx < 0.0 {
-                Relation::LeftOf
-            } else {
-                Relation::RightOf
-            }
+            if dx < 0.0 { Relation::LeftOf } else { Relation::RightOf }
         } else if dy < 0.0 {
             Relation::Above
         } else {
             Relation::Below
         };
-        s.options
-            .iter()
-            .position(|r| *r == rel)
-            .unwrap_or(usize::MAX)
+        s.options.iter().position(|r| *r == rel).unwrap_or(usize::MAX)
     }
 
     fn shift_value(s: &Scene) -> f32 {

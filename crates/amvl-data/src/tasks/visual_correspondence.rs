@@ -123,10 +123,7 @@ impl Generator for Gen {
                 } else {
                     (rng.random_range(0.1..0.9), rng.random_range(0.1..0.9))
                 };
-                if in_frame(p, 0.1)
-                    && dist(p, target) > 0.2
-                    && distractors.iter().all(|d| dist(*d, p) > 0.15)
-                {
+                if in_frame(p, 0.1) && dist(p, target) > 0.2 && distractors.iter().all(|d| dist(*d, p) > 0.15) {
                     distractors.push(p);
                 }
             }
@@ -165,13 +162,7 @@ impl Generator for Gen {
             }
         }
         let mut first = Canvas { img: base };
-        first.marker(
-            s.reference.0,
-            s.reference.1,
-            0.045,
-            [220, 0, 0],
-            [255, 255, 255],
-        );
+        first.marker(s.reference.0, s.reference.1, 0.045, [220, 0, 0], [255, 255, 255]);
         for (k, p) in s.candidates.iter().enumerate() {
             labelled_marker(&mut view, p.0, p.1, LABELS[k], [220, 0, 0]);
         }
@@ -182,10 +173,7 @@ impl Generator for Gen {
         let t = s.transform;
         let mut moves = vec![format!("zoom {:.2}", t.scale)];
         if t.angle != 0.0 {
-            moves.push(format!(
-                "rotation {:.0} degrees",
-                t.angle.to_degrees().abs()
-            ));
+            moves.push(format!("rotation {:.0} degrees", t.angle.to_degrees().abs()));
         }
         let target = t.apply(s.reference);
         Described {

@@ -129,9 +129,7 @@ impl Generator for Gen {
         parts.push(format!("closest image {}", s.answer + 2));
         Described {
             question: "Which of images 2 to 4 is most similar to image 1?".into(),
-            options: (0..s.candidates.len())
-                .map(|k| format!("image {}", k + 2))
-                .collect(),
+            options: (0..s.candidates.len()).map(|k| format!("image {}", k + 2)).collect(),
             answer: s.answer,
             rationale: parts.join(" ; "),
         }

@@ -35,8 +35,7 @@ impl GreedyCheck {
             .iter()
             .zip(&self.generated)
             .position(|(a, b)| a != b)
-            .or((self.expected.len() != self.generated.len())
-                .then(|| self.expected.len().min(self.generated.len())))
+            .or((self.expected.len() != self.generated.len()).then(|| self.expected.len().min(self.generated.len())))
     }
 }
 
@@ -64,12 +63,7 @@ impl DecoderCheckReport {
 
 impl fmt::Display for DecoderCheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} ({})",
-            self.dir.display(),
-            self.architecture.hf_name()
-        )?;
+        writeln!(f, "{} ({})", self.dir.display(), self.architecture.hf_name())?;
         for o in &self.outputs {
             writeln!(
                 f,

@@ -57,11 +57,7 @@ impl DecoderArch {
 
     /// The architecture that represents `config`: Qwen2 when q/k/v carry biases, else Llama.
     pub fn for_config(config: &DecoderConfig) -> Self {
-        if config.qkv_bias {
-            Self::Qwen2
-        } else {
-            Self::Llama
-        }
+        if config.qkv_bias { Self::Qwen2 } else { Self::Llama }
     }
 
     /// transformers' defaults for keys a config leaves out.
@@ -129,10 +125,7 @@ pub fn read_decoder_config(dir: &Path) -> Result<(DecoderArch, DecoderConfig), H
 /// (transformers 5); both present and different is an error. Features `amvl-decoder` lacks
 /// (rope scaling, sliding windows, o_proj/MLP biases, activations other than SiLU) are refused
 /// by name rather than silently ignored.
-pub fn decoder_config_from_json(
-    json: &Value,
-    path: &Path,
-) -> Result<(DecoderArch, DecoderConfig), HfError> {
+pub fn decoder_config_from_json(json: &Value, path: &Path) -> Result<(DecoderArch, DecoderConfig), HfError> {
     let bad = |message: String| HfError::Config {
         path: path.into(),
         message,
@@ -158,9 +151,7 @@ pub fn decoder_config_from_json(
         num_layers: fields.num_hidden_layers.unwrap_or(32),
         num_heads,
         num_kv_heads: fields.num_key_value_heads.unwrap_or(num_heads),
-        intermediate_size: fields
-            .intermediate_size
-            .unwrap_or(defaults.intermediate_size),
+        intermediate_size: fields.intermediate_size.unwrap_or(defaults.intermediate_size),
         head_dim: fields.head_dim,
         rope_theta: rope_theta(&fields).map_err(bad)?,
         rms_eps: fields.rms_norm_eps.unwrap_or(1e-6),

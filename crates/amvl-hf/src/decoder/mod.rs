@@ -40,11 +40,7 @@ pub fn load_decoder(path: &Path, device: &Device) -> Result<HfDecoder, HfError> 
 /// pickled `.bin`/`.pt` checkpoints are refused. Every parameter must be present with the shape
 /// `config.json` implies, and nothing else may be in the files. F32, BF16, F16 and F64 tensors
 /// are accepted and widened to f32 before being cast to `dtype`.
-pub fn load_decoder_as(
-    path: &Path,
-    dtype: FloatDType,
-    device: &Device,
-) -> Result<HfDecoder, HfError> {
+pub fn load_decoder_as(path: &Path, dtype: FloatDType, device: &Device) -> Result<HfDecoder, HfError> {
     let files = weight_files(path)?;
     let dir = config_dir(path);
     let (architecture, config) = read_decoder_config(&dir)?;

@@ -101,21 +101,13 @@ impl Loader<'_> {
     }
 
     /// A parameter stored in the same layout as PyTorch's.
-    fn param<const D: usize>(
-        &mut self,
-        name: &str,
-        param: &mut Param<Tensor<D>>,
-    ) -> Result<(), HfError> {
+    fn param<const D: usize>(&mut self, name: &str, param: &mut Param<Tensor<D>>) -> Result<(), HfError> {
         let tensor = self.take(name, param.lazy_shape().dims::<D>())?;
         assign(param, tensor, self.dtype);
         Ok(())
     }
 
-    fn take<const D: usize>(
-        &mut self,
-        name: &str,
-        shape: [usize; D],
-    ) -> Result<Tensor<D>, HfError> {
+    fn take<const D: usize>(&mut self, name: &str, shape: [usize; D]) -> Result<Tensor<D>, HfError> {
         self.checkpoint.take(name, shape, self.device)
     }
 }

@@ -20,11 +20,7 @@ pub const EXPORTED_MAX_POSITIONS: usize = 4096;
 ///
 /// `config` must be the one `decoder` was built from; a decoder that disagrees with it (layer
 /// count, biases, tied head) is refused. Returns the architecture written.
-pub fn export_decoder(
-    decoder: &Decoder,
-    config: &DecoderConfig,
-    dir: &Path,
-) -> Result<DecoderArch, HfError> {
+pub fn export_decoder(decoder: &Decoder, config: &DecoderConfig, dir: &Path) -> Result<DecoderArch, HfError> {
     check_matches(decoder, config).map_err(|message| HfError::Export {
         path: dir.into(),
         message,
@@ -36,10 +32,7 @@ pub fn export_decoder(
     w.param(EMBED_TOKENS, &decoder.embed_tokens.weight);
     for (i, layer) in decoder.layers.iter().enumerate() {
         let p = format!("{MODEL_PREFIX}layers.{i}");
-        w.param(
-            &format!("{p}.input_layernorm.weight"),
-            &layer.input_layernorm.gamma,
-        );
+        w.param(&format!("{p}.input_layernorm.weight"), &layer.input_layernorm.gamma);
         let a = &layer.self_attn;
         w.linear(&format!("{p}.self_attn.q_proj"), &a.q_proj);
         w.linear(&format!("{p}.self_attn.k_proj"), &a.k_proj);
@@ -112,11 +105,7 @@ fn check_matches(decoder: &Decoder, config: &DecoderConfig) -> Result<(), String
         return Err(format!(
             "config.tie_embeddings is {} but the decoder {} an lm_head",
             config.tie_embeddings,
-            if decoder.lm_head.is_some() {
-                "has"
-            } else {
-                "lacks"
-            }
+            if decoder.lm_head.is_some() { "has" } else { "lacks" }
         ));
     }
     for (i, layer) in decoder.layers.iter().enumerate() {

@@ -29,17 +29,11 @@ pub fn export_vision(model: &VisionTransformer, dir: &Path) -> Result<VisionArch
 
     let mut w = TensorWriter::default();
     let e = &model.embeddings;
-    w.param(
-        "embeddings.patch_embedding.weight",
-        &e.patch_embedding.weight,
-    );
+    w.param("embeddings.patch_embedding.weight", &e.patch_embedding.weight);
     if let Some(bias) = &e.patch_embedding.bias {
         w.param("embeddings.patch_embedding.bias", bias);
     }
-    w.param(
-        "embeddings.position_embedding.weight",
-        &e.position_embedding.weight,
-    );
+    w.param("embeddings.position_embedding.weight", &e.position_embedding.weight);
     if let Some(class) = &e.class_embedding {
         w.param("embeddings.class_embedding", class);
     }
@@ -60,10 +54,7 @@ pub fn export_vision(model: &VisionTransformer, dir: &Path) -> Result<VisionArch
     layer_norm(&mut w, "post_layernorm", &model.post_layernorm);
     if let Some(head) = &model.head {
         w.param("head.probe", &head.probe);
-        w.param(
-            "head.attention.in_proj_weight",
-            &head.attention.in_proj_weight,
-        );
+        w.param("head.attention.in_proj_weight", &head.attention.in_proj_weight);
         w.param("head.attention.in_proj_bias", &head.attention.in_proj_bias);
         w.linear("head.attention.out_proj", &head.attention.out_proj);
         layer_norm(&mut w, "head.layernorm", &head.layernorm);
@@ -81,8 +72,7 @@ pub fn export_vision(model: &VisionTransformer, dir: &Path) -> Result<VisionArch
 
 /// Which HF class `config` is, if any.
 fn vision_arch(c: &VisionConfig) -> Result<VisionArch, String> {
-    let clip =
-        c.class_token && c.pre_layernorm && !c.patch_bias && c.pooling == Pooling::ClassToken;
+    let clip = c.class_token && c.pre_layernorm && !c.patch_bias && c.pooling == Pooling::ClassToken;
     let siglip = !c.class_token
         && !c.pre_layernorm
         && c.patch_bias

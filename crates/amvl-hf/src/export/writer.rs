@@ -21,11 +21,7 @@ impl TensorWriter {
     /// Adds `tensor` as it is (any float dtype; stored as f32).
     pub fn tensor<const D: usize>(&mut self, name: &str, tensor: Tensor<D>) {
         let shape = tensor.dims().to_vec();
-        let bytes = tensor
-            .into_data()
-            .iter::<f32>()
-            .flat_map(f32::to_le_bytes)
-            .collect();
+        let bytes = tensor.into_data().iter::<f32>().flat_map(f32::to_le_bytes).collect();
         self.tensors.insert(name.to_string(), (shape, bytes));
     }
 
@@ -48,17 +44,15 @@ impl TensorWriter {
             .tensors
             .iter()
             .map(|(name, (shape, bytes))| {
-                let view = TensorView::new(Dtype::F32, shape.clone(), bytes)
-                    .expect("f32 bytes match their shape");
+                let view = TensorView::new(Dtype::F32, shape.clone(), bytes).expect("f32 bytes match their shape");
                 (name.clone(), view)
             })
             .collect::<Vec<_>>();
         let metadata = HashMap::from([("format".to_string(), "pt".to_string())]);
-        let bytes =
-            safetensors::serialize(views, Some(metadata)).map_err(|e| HfError::Safetensors {
-                path: path.into(),
-                message: e.to_string(),
-            })?;
+        let bytes = safetensors::serialize(views, Some(metadata)).map_err(|e| HfError::Safetensors {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
         std::fs::write(path, bytes).map_err(|e| HfError::io(path, e))
     }
 }

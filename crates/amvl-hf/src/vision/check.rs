@@ -30,13 +30,7 @@ impl VisionCheckReport {
         self.outputs
             .iter()
             .map(|o| o.max_abs_error)
-            .fold(0.0, |a, b| {
-                if a.is_nan() || b.is_nan() {
-                    f32::NAN
-                } else {
-                    a.max(b)
-                }
-            })
+            .fold(0.0, |a, b| if a.is_nan() || b.is_nan() { f32::NAN } else { a.max(b) })
     }
 
     /// Whether every output is within `tolerance`.
@@ -47,12 +41,7 @@ impl VisionCheckReport {
 
 impl fmt::Display for VisionCheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} ({})",
-            self.dir.display(),
-            self.architecture.hf_name()
-        )?;
+        writeln!(f, "{} ({})", self.dir.display(), self.architecture.hf_name())?;
         for o in &self.outputs {
             writeln!(
                 f,

@@ -24,12 +24,7 @@ pub enum VisionArch {
 
 impl VisionArch {
     /// Every supported `architectures` name.
-    pub const SUPPORTED: [&'static str; 4] = [
-        "SiglipVisionModel",
-        "CLIPVisionModel",
-        "SiglipModel",
-        "CLIPModel",
-    ];
+    pub const SUPPORTED: [&'static str; 4] = ["SiglipVisionModel", "CLIPVisionModel", "SiglipModel", "CLIPModel"];
 
     /// The class name as in `config.json`'s `architectures`.
     pub fn hf_name(self) -> &'static str {
@@ -120,15 +115,9 @@ pub fn read_vision_config(dir: &Path) -> Result<(VisionArch, VisionConfig), HfEr
 
 /// Parses a HF config already read from `path` (used in messages). The vision fields may be at
 /// the top level or under `vision_config`.
-pub fn vision_config_from_json(
-    json: &Value,
-    path: &Path,
-) -> Result<(VisionArch, VisionConfig), HfError> {
+pub fn vision_config_from_json(json: &Value, path: &Path) -> Result<(VisionArch, VisionConfig), HfError> {
     let arch = detect_arch(json)?;
-    let section = json
-        .get("vision_config")
-        .filter(|v| v.is_object())
-        .unwrap_or(json);
+    let section = json.get("vision_config").filter(|v| v.is_object()).unwrap_or(json);
     let bad = |message: String| HfError::Config {
         path: path.into(),
         message,
@@ -136,14 +125,9 @@ pub fn vision_config_from_json(
     let fields = HfVisionFields::deserialize(section).map_err(|e| bad(e.to_string()))?;
 
     let clip = arch.is_clip();
-    let activation_name = fields.hidden_act.unwrap_or_else(|| {
-        if clip {
-            "quick_gelu"
-        } else {
-            "gelu_pytorch_tanh"
-        }
-        .into()
-    });
+    let activation_name = fields
+        .hidden_act
+        .unwrap_or_else(|| if clip { "quick_gelu" } else { "gelu_pytorch_tanh" }.into());
     let activation = HiddenAct::from_hf_name(&activation_name).ok_or_else(|| {
         bad(format!(
             "unsupported hidden_act `{activation_name}`; supported: {}",
@@ -168,9 +152,7 @@ pub fn vision_config_from_json(
         intermediate_size: fields.intermediate_size.unwrap_or(3072),
         num_layers: fields.num_hidden_layers.unwrap_or(12),
         num_heads: fields.num_attention_heads.unwrap_or(12),
-        layer_norm_eps: fields
-            .layer_norm_eps
-            .unwrap_or(if clip { 1e-5 } else { 1e-6 }),
+        layer_norm_eps: fields.layer_norm_eps.unwrap_or(if clip { 1e-5 } else { 1e-6 }),
         activation,
         patch_bias: !clip,
         class_token: clip,
@@ -199,8 +181,9 @@ fn detect_arch(json: &Value) -> Result<VisionArch, HfError> {
         return VisionArch::from_hf_name(name).ok_or_else(|| unsupported(name.into()));
     }
     match json.get("model_type").and_then(Value::as_str) {
-        Some(model_type) => VisionArch::from_model_type(model_type)
-            .ok_or_else(|| unsupported(format!("model_type {model_type}"))),
+        Some(model_type) => {
+            VisionArch::from_model_type(model_type).ok_or_else(|| unsupported(format!("model_type {model_type}")))
+        }
         None => Err(unsupported(
             "(config.json names neither `architectures` nor `model_type`)".into(),
         )),

@@ -1,9 +1,7 @@
 //! HF tensor names → [`VisionTransformer`] parameters. Names are identical; only layouts
 //! differ (PyTorch `Linear.weight` is [out, in], burn's is [in, out]).
 
-use amvl_vision::{
-    AttentionPoolingHead, EncoderLayer, Mlp, SelfAttention, VisionEmbeddings, VisionTransformer,
-};
+use amvl_vision::{AttentionPoolingHead, EncoderLayer, Mlp, SelfAttention, VisionEmbeddings, VisionTransformer};
 use burn::module::Param;
 use burn::nn::conv::Conv2d;
 use burn::nn::{LayerNorm, Linear};
@@ -76,10 +74,7 @@ impl Loader<'_> {
     fn head(&mut self, p: &str, h: &mut AttentionPoolingHead) -> Result<(), HfError> {
         self.param(&format!("{p}.probe"), &mut h.probe)?;
         let a = &mut h.attention;
-        self.param(
-            &format!("{p}.attention.in_proj_weight"),
-            &mut a.in_proj_weight,
-        )?;
+        self.param(&format!("{p}.attention.in_proj_weight"), &mut a.in_proj_weight)?;
         self.param(&format!("{p}.attention.in_proj_bias"), &mut a.in_proj_bias)?;
         self.linear(&format!("{p}.attention.out_proj"), &mut a.out_proj)?;
         self.layer_norm(&format!("{p}.layernorm"), &mut h.layernorm)?;
@@ -113,21 +108,13 @@ impl Loader<'_> {
     }
 
     /// A parameter stored in the same layout as PyTorch's.
-    fn param<const D: usize>(
-        &mut self,
-        name: &str,
-        param: &mut Param<Tensor<D>>,
-    ) -> Result<(), HfError> {
+    fn param<const D: usize>(&mut self, name: &str, param: &mut Param<Tensor<D>>) -> Result<(), HfError> {
         let tensor = self.take(name, param.lazy_shape().dims::<D>())?;
         assign(param, tensor);
         Ok(())
     }
 
-    fn take<const D: usize>(
-        &mut self,
-        name: &str,
-        shape: [usize; D],
-    ) -> Result<Tensor<D>, HfError> {
+    fn take<const D: usize>(&mut self, name: &str, shape: [usize; D]) -> Result<Tensor<D>, HfError> {
         self.checkpoint.take(name, shape, self.device)
     }
 }

@@ -9,9 +9,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 pub const TOLERANCE: f32 = 1e-4;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 /// An owned tensor as stored in a safetensors file.
@@ -75,8 +73,7 @@ pub fn edited_copy(name: &str, edit: impl FnOnce(&mut BTreeMap<String, Raw>)) ->
 /// Rewrites `dir/config.json` through `edit`.
 pub fn edit_config(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
     let path = dir.join("config.json");
-    let mut json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut json);
     std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
 }

@@ -34,7 +34,10 @@ pub fn weights(run: &Path) -> Vec<(String, Vec<f32>)> {
     parameters(run)
         .into_iter()
         .map(|(name, bytes)| {
-            let values = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let values = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
             (name, values)
         })
         .collect()
