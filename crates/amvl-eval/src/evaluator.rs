@@ -245,7 +245,7 @@ pub fn evaluate(
                 acc.latent_norm_count += k;
                 acc.slots = k;
                 let posterior_mean = post_rows.as_ref().map(|(mean, _)| mean[i].as_slice());
-                content.push(&item.probes, k, &prior_rows.0[i], posterior_mean);
+                content.push(&item.question, &item.probes, k, &prior_rows.0[i], posterior_mean);
                 acc.prior_rows.push(&prior_rows.0[i], &prior_rows.1[i]);
                 if let Some((mean, log_std)) = &post_rows {
                     acc.posterior_rows.push(&mean[i], &log_std[i]);

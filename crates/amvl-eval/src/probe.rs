@@ -1,10 +1,19 @@
-//! A linear probe: multinomial logistic regression from latent means to the answer letter,
-//! fit on one half of the items and scored on the other.
+//! A linear probe: multinomial logistic regression from latent means to a label, fit on some
+//! items and scored on the others.
 
 /// Accuracy on the held-out half (`None` with fewer than 8 examples or a single class).
 pub fn probe_accuracy(features: &[Vec<f32>], labels: &[usize], classes: usize) -> Option<f64> {
     let n = features.len();
-    if n < 8 || classes < 2 || labels.iter().all(|&l| l == labels[0]) {
+    let fit: Vec<bool> = (0..n).map(|i| i < n / 2).collect();
+    probe_accuracy_on(features, labels, classes, &fit)
+}
+
+/// Fits on the items where `fit` is true, scores on the others (`None` with fewer than 4 items
+/// on either side or a single class).
+pub fn probe_accuracy_on(features: &[Vec<f32>], labels: &[usize], classes: usize, fit: &[bool]) -> Option<f64> {
+    let n = features.len();
+    let fitted = fit.iter().filter(|&&f| f).count();
+    if fitted < 4 || n - fitted < 4 || classes < 2 || labels.iter().all(|&l| l == labels[0]) {
         return None;
     }
     let dim = features[0].len();
@@ -13,13 +22,12 @@ pub fn probe_accuracy(features: &[Vec<f32>], labels: &[usize], classes: usize) -
         .iter()
         .map(|f| f.iter().enumerate().map(|(j, v)| (v - mean[j]) / std[j]).collect())
         .collect();
-    let split = n / 2;
     let mut w = vec![vec![0f32; dim + 1]; classes];
     let lr = 0.5f32;
     let l2 = 1e-3f32;
     for _ in 0..300 {
         let mut grad = vec![vec![0f32; dim + 1]; classes];
-        for i in 0..split {
+        for i in (0..n).filter(|&i| fit[i]) {
             let p = softmax(&scores(&w, &x[i]));
             for c in 0..classes {
                 let err = p[c] - if labels[i] == c { 1.0 } else { 0.0 };
@@ -32,12 +40,12 @@ pub fn probe_accuracy(features: &[Vec<f32>], labels: &[usize], classes: usize) -
         for c in 0..classes {
             for j in 0..=dim {
                 let reg = if j < dim { l2 * w[c][j] } else { 0.0 };
-                w[c][j] -= lr * (grad[c][j] / split as f32 + reg);
+                w[c][j] -= lr * (grad[c][j] / fitted as f32 + reg);
             }
         }
     }
-    let correct = (split..n).filter(|&i| argmax(&scores(&w, &x[i])) == labels[i]).count();
-    Some(correct as f64 / (n - split) as f64)
+    let correct = (0..n).filter(|&i| !fit[i] && argmax(&scores(&w, &x[i])) == labels[i]).count();
+    Some(correct as f64 / (n - fitted) as f64)
 }
 
 fn standardizer(features: &[Vec<f32>], dim: usize) -> (Vec<f32>, Vec<f32>) {
