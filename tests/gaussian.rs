@@ -43,8 +43,8 @@ fn kl_agrees_with_monte_carlo() {
     let closed = to_vec(q.kl(&p));
     let n = 20_000;
     device.seed(3);
-    let mut mc = vec![0f64; 6];
-    let mut mc_sq = vec![0f64; 6];
+    let mut mc = [0f64; 6];
+    let mut mc_sq = [0f64; 6];
     let chunks = 10;
     for _ in 0..chunks {
         let reps = n / chunks;

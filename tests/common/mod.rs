@@ -51,7 +51,7 @@ pub fn synthetic_batch(device: &Device, seed: u64) -> AmvlBatch {
         vec![1, 18, 19, 20, 21],
     ];
     let targets = vec![vec![30, 31], vec![32], vec![33, 34, 35]];
-    let answers = vec![vec![40], vec![41, 42], vec![43]];
+    let answers = [vec![40], vec![41, 42], vec![43]];
     let (question, question_mask) = ids(&questions, 7, device);
     let (target, target_mask) = ids(&targets, 3, device);
     let inputs: Vec<Vec<i64>> = answers

@@ -69,19 +69,19 @@ impl DecoderConfig {
                 return Err(format!("decoder.{name} must be positive"));
             }
         }
-        if self.head_dim.is_none() && self.hidden_size % self.num_heads != 0 {
+        if self.head_dim.is_none() && !self.hidden_size.is_multiple_of(self.num_heads) {
             return Err(format!(
                 "decoder.hidden_size ({}) is not divisible by decoder.num_heads ({})",
                 self.hidden_size, self.num_heads
             ));
         }
-        if self.num_heads % self.num_kv_heads != 0 {
+        if !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return Err(format!(
                 "decoder.num_heads ({}) is not divisible by decoder.num_kv_heads ({})",
                 self.num_heads, self.num_kv_heads
             ));
         }
-        if self.head_dim() % 2 != 0 {
+        if !self.head_dim().is_multiple_of(2) {
             return Err(format!(
                 "decoder head width ({}) must be even for rotary positions",
                 self.head_dim()

@@ -54,7 +54,7 @@ impl ContentProbes {
         posterior: Option<&[f32]>,
     ) {
         self.slots = slots;
-        let fit = fnv1a(question) % 2 == 0;
+        let fit = fnv1a(question).is_multiple_of(2);
         for (name, &class) in labels {
             let s = self.by_label.entry(name.clone()).or_default();
             s.prior.push(prior.to_vec());
@@ -113,7 +113,9 @@ impl ContentProbes {
 
 /// FNV-1a over the text's bytes: a hash that is the same on every platform and run.
 fn fnv1a(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -127,13 +129,21 @@ mod tests {
         let mut probes = ContentProbes::default();
         let mut state = 3u64;
         let mut noise = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 33) as f32 / (1u64 << 31) as f32) - 0.5
         };
         let codes: Vec<Vec<f32>> = (0..10).map(|_| (0..8).map(|_| noise()).collect()).collect();
         for i in 0..200 {
             let q = i % 10;
-            probes.push(&format!("question {q}"), &[("hop1".to_string(), q % 3)].into(), 1, &codes[q], None);
+            probes.push(
+                &format!("question {q}"),
+                &[("hop1".to_string(), q % 3)].into(),
+                1,
+                &codes[q],
+                None,
+            );
         }
         let p = &probes.finish("test-id")[0];
         // Fitted and scored on the same questions, such a probe would be perfect.
@@ -154,7 +164,13 @@ mod tests {
         for i in 0..200 {
             let class = i % 2;
             let row = [noise(), noise(), if class == 0 { 1.0 } else { -1.0 }, noise()];
-            probes.push(&format!("question {i}"), &[("hop1".to_string(), class)].into(), 2, &row, None);
+            probes.push(
+                &format!("question {i}"),
+                &[("hop1".to_string(), class)].into(),
+                2,
+                &row,
+                None,
+            );
         }
         let p = &probes.finish("test-id")[0];
         assert_eq!((p.label.as_str(), p.items, p.classes), ("hop1", 200, 2));

@@ -44,7 +44,9 @@ pub fn probe_accuracy_on(features: &[Vec<f32>], labels: &[usize], classes: usize
             }
         }
     }
-    let correct = (0..n).filter(|&i| !fit[i] && argmax(&scores(&w, &x[i])) == labels[i]).count();
+    let correct = (0..n)
+        .filter(|&i| !fit[i] && argmax(&scores(&w, &x[i])) == labels[i])
+        .count();
     Some(correct as f64 / (n - fitted) as f64)
 }
 

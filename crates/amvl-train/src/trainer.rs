@@ -71,7 +71,7 @@ pub struct TrainOutcome {
 pub struct StopAt(pub Option<u64>);
 
 pub fn optimizer(config: &RunConfig) -> ModuleOptimizer {
-    let clip = (config.train.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.train.grad_clip as f32));
+    let clip = (config.train.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.train.grad_clip as f32));
     AdamWConfig::new()
         .with_weight_decay(config.train.weight_decay as f32)
         .with_epsilon(config.train.adam_epsilon as f32)
@@ -114,7 +114,9 @@ pub fn train(
     let log = StepLog::open(run_dir, train, resume.then_some(state.step), state.elapsed_seconds)?;
     let loss = AmvlLoss::new(config.loss.clone());
     let built = config.model_to_build();
-    let latent_shape = built.has_latent().then(|| [built.latent.slots, built.latent.d_latent]);
+    let latent_shape = built
+        .has_latent()
+        .then_some([built.latent.slots, built.latent.d_latent]);
     let mut micro_batches = MicroBatches::new(train, data, latent_shape)?;
     let runner = TrainStep::new(train);
     let mut window = LossWindow::new(train.check_every);

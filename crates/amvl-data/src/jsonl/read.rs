@@ -90,18 +90,18 @@ impl JsonlDataset {
             summary.lines += 1;
             let line = parse_line(&text, &file, ln, |id| !ids.insert(id.to_string()))?;
             let record = to_record(line, &file, &root, ln)?;
-            if opts.check_images {
-                if let Err(e) = record.decode_images() {
-                    if !opts.skip_bad {
-                        return Err(e);
-                    }
-                    summary.skipped.push(SkippedItem {
-                        line: ln,
-                        id: record.id,
-                        reason: e.to_string(),
-                    });
-                    continue;
+            if opts.check_images
+                && let Err(e) = record.decode_images()
+            {
+                if !opts.skip_bad {
+                    return Err(e);
                 }
+                summary.skipped.push(SkippedItem {
+                    line: ln,
+                    id: record.id,
+                    reason: e.to_string(),
+                });
+                continue;
             }
             records.push(record);
         }

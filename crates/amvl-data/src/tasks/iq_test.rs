@@ -75,10 +75,12 @@ pub fn infer(row1: [i32; 3], row2: [i32; 2], numeric: bool) -> Option<i32> {
     }
     if a != b && b != c && a != c {
         let set = [a, b, c];
-        if row2[0] != row2[1] && set.contains(&row2[0]) && set.contains(&row2[1]) {
-            if let Some(v) = set.iter().find(|v| **v != row2[0] && **v != row2[1]) {
-                preds.push(*v);
-            }
+        if row2[0] != row2[1]
+            && set.contains(&row2[0])
+            && set.contains(&row2[1])
+            && let Some(v) = set.iter().find(|v| **v != row2[0] && **v != row2[1])
+        {
+            preds.push(*v);
         }
     }
     let first = *preds.first()?;

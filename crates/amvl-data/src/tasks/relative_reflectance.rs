@@ -59,6 +59,8 @@ impl Generator for Gen {
                 if rng.random_bool(0.5) { (1.0, 0.0) } else { (-1.0, 0.0) },
             ),
             Setting::Ood => {
+                // Rounded on purpose: the suite's items are a function of these values.
+                #[allow(clippy::approx_constant)]
                 let dirs = [
                     (0.0, 1.0),
                     (0.0, -1.0),

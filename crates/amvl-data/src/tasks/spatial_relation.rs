@@ -55,7 +55,7 @@ fn shape_index(o: &Obj) -> usize {
 
 /// Whether a colour–shape pair belongs to the ID set.
 pub fn pair_seen(shape: usize, color: usize) -> bool {
-    (shape + color) % 2 == 0
+    (shape + color).is_multiple_of(2)
 }
 
 fn pick_pair(rng: &mut Rng, seen: bool, avoid: &[(usize, usize)]) -> (usize, usize) {
