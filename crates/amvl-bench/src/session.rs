@@ -288,14 +288,7 @@ impl StepLoss for FigureLoss<'_> {
             Figure::TrainShared => self.loss.terms(model, batch, noise, step),
             Figure::TrainNaive => {
                 let out = model.forward_train_with(batch, false, noise);
-                self.loss.compute(
-                    step,
-                    out.logits,
-                    batch.answer_target.clone(),
-                    batch.answer_mask.clone(),
-                    out.prior.as_ref(),
-                    out.posterior.as_ref(),
-                )
+                amvl_train::step::loss_of(self.loss, step, &out, batch)
             }
             Figure::TrainOnePass => {
                 let logits = one_pass_logits(model, batch);

@@ -8,6 +8,8 @@ use amvl_model::AmvlModel;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::step::loss_of;
+
 /// One log step's diagnostics (`diagnostics` in `metrics.jsonl`).
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct StepDiagnostics {
@@ -31,14 +33,7 @@ pub fn measure(
     let path = loss.objective().latent_path();
     let terms = || {
         let out = model.forward_train_path(batch, true, noise.clone(), path);
-        let terms = loss.compute(
-            step,
-            out.logits,
-            batch.answer_target.clone(),
-            batch.answer_mask.clone(),
-            out.prior.as_ref(),
-            out.posterior.as_ref(),
-        );
+        let terms = loss_of(loss, step, &out, batch);
         (out.prior, out.posterior, terms)
     };
     let pull = |pick: fn(LossTerms) -> Tensor<1>| {

@@ -5,7 +5,7 @@
 
 use amvl_core::AmvlBatch;
 use amvl_loss::{AmvlLoss, LossTerms};
-use amvl_model::AmvlModel;
+use amvl_model::{AmvlModel, TrainOutput};
 use amvl_vision::VisionTransformer;
 use burn::optim::{GradientsAccumulator, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -27,15 +27,20 @@ pub trait StepLoss: Sync {
 impl StepLoss for AmvlLoss {
     fn terms(&self, model: &AmvlModel, batch: &AmvlBatch, noise: Option<Tensor<3>>, step: u64) -> LossTerms {
         let out = model.forward_train_path(batch, true, noise, self.objective().latent_path());
-        self.compute(
-            step,
-            out.logits,
-            batch.answer_target.clone(),
-            batch.answer_mask.clone(),
-            out.prior.as_ref(),
-            out.posterior.as_ref(),
-        )
+        loss_of(self, step, &out, batch)
     }
+}
+
+/// `loss`'s terms at optimizer step `step` for a training forward `out` of `batch`.
+pub fn loss_of(loss: &AmvlLoss, step: u64, out: &TrainOutput, batch: &AmvlBatch) -> LossTerms {
+    loss.compute(
+        step,
+        out.logits.clone(),
+        batch.answer_target.clone(),
+        batch.answer_mask.clone(),
+        out.prior.as_ref(),
+        out.posterior.as_ref(),
+    )
 }
 
 /// What a step does with its loss terms (total, ntp, forward, reverse, KL(q‖p), KL(p‖q)).
