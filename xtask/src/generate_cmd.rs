@@ -1,6 +1,7 @@
 //! `cargo xtask generate`: answer one question about one or more images with a trained run.
 
 use amvl::core::parse_device;
+use amvl::latent::LatentPath;
 use amvl::model::LatentChoice;
 use amvl_data::{Item, LETTERS};
 use amvl_train::run::load_run;
@@ -54,10 +55,13 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     };
     let batcher = batcher(&config, tok.clone());
     let batch = batcher.batch(vec![item], &device)?;
-    let latent = if args.tau > 0.0 {
-        LatentChoice::PriorSample { tau: args.tau }
-    } else {
-        LatentChoice::PriorMean
+    // What filled the slots in training fills them here: a pause model has no z, a prior_ntp
+    // model's z is the prior mean.
+    let latent = match config.loss.objective.latent_path() {
+        LatentPath::Slots => LatentChoice::Slots,
+        LatentPath::PriorMean => LatentChoice::PriorMean,
+        LatentPath::Posterior if args.tau > 0.0 => LatentChoice::PriorSample { tau: args.tau },
+        LatentPath::Posterior => LatentChoice::PriorMean,
     };
     let options = generate_options(&config, &tok, latent);
     let generation = model.generate(&batch, &options);
