@@ -24,6 +24,24 @@ fn shipped_configs_load_with_the_documented_shapes() {
     assert_eq!((base.model.latent.slots, base.model.latent.d_latent), (16, 64));
     let paper = RunConfig::load(&configs_dir().join("paper.toml")).unwrap();
     assert_eq!((paper.model.latent.slots, paper.model.latent.d_latent), (8, 512));
+    let latent = RunConfig::load(&configs_dir().join("latent.toml")).unwrap();
+    assert!(
+        !latent.data.rationale_before_answer,
+        "the latent runs decode the letter alone"
+    );
+    assert_eq!(latent.loss.objective.name(), "amvl");
+}
+
+#[test]
+fn the_latent_reports_configs_load() {
+    let dir = configs_dir().join("../reports/latent/configs");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        RunConfig::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        n += 1;
+    }
+    assert!(n >= 8, "{n} configs in {}", dir.display());
 }
 
 #[test]
