@@ -28,10 +28,7 @@ pub trait ItemSource: Send + Sync {
 /// An error naming `i` unless it indexes an item of `suite`.
 fn in_range(suite: &SuiteDataset, i: usize) -> Result<(), DataError> {
     if i >= suite.len() {
-        return Err(DataError::Invalid(format!(
-            "index {i} out of range ({} items)",
-            suite.len()
-        )));
+        return Err(DataError::out_of_range(i, suite.len()));
     }
     Ok(())
 }

@@ -71,6 +71,11 @@ pub enum DataError {
 }
 
 impl DataError {
+    /// Item `index` asked of a source with `len` items.
+    pub fn out_of_range(index: usize, len: usize) -> Self {
+        DataError::Invalid(format!("index {index} out of range ({len} items)"))
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         DataError::Io {
             path: path.into(),

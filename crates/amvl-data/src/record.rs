@@ -65,9 +65,7 @@ impl Records {
 
     /// Record `i`, or an error naming the index and the count.
     pub fn get(&self, i: usize) -> Result<&Record, DataError> {
-        self.0
-            .get(i)
-            .ok_or_else(|| DataError::Invalid(format!("index {i} out of range ({} items)", self.0.len())))
+        self.0.get(i).ok_or_else(|| DataError::out_of_range(i, self.0.len()))
     }
 
     /// Item `i`, with its images decoded.

@@ -50,10 +50,7 @@ impl ItemSource for ChannelSet {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         if i >= self.len {
-            return Err(DataError::Invalid(format!(
-                "index {i} out of range ({} items)",
-                self.len
-            )));
+            return Err(DataError::out_of_range(i, self.len));
         }
         Ok(self.get(i))
     }

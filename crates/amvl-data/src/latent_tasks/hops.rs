@@ -300,10 +300,7 @@ impl ItemSource for HopsSet {
     }
     fn item(&self, i: usize) -> Result<Item, DataError> {
         if i >= self.len {
-            return Err(DataError::Invalid(format!(
-                "index {i} out of range ({} items)",
-                self.len
-            )));
+            return Err(DataError::out_of_range(i, self.len));
         }
         Ok(self.get(i))
     }
