@@ -270,6 +270,22 @@ mod tests {
     }
 
     #[test]
+    fn probe_labels_are_read_and_bad_ones_name_the_label() {
+        let l = parse(&OK.replace(r#""extra":1"#, r#""probes":{"hop1":3,"hop2":0}"#)).unwrap();
+        assert_eq!(l.probes, [("hop1".to_string(), 3), ("hop2".to_string(), 0)].into());
+        let (f, p) = problem(&OK.replace(r#""extra":1"#, r#""probes":{"hop1":-1}"#));
+        assert!(
+            f == "probes" && matches!(&p, LineProblem::BadProbe { name, found: "a number" } if name == "hop1"),
+            "{f} {p}"
+        );
+        let (f, p) = problem(&OK.replace(r#""extra":1"#, r#""probes":[3]"#));
+        assert!(
+            f == "probes" && matches!(p, LineProblem::WrongType { found: "a list", .. }),
+            "{p}"
+        );
+    }
+
+    #[test]
     fn each_problem_names_its_field() {
         let (f, p) = problem(&OK.replace(r#""answer":null,"#, ""));
         assert!(f == "answer" && matches!(p, LineProblem::MissingAnswer), "{f} {p}");
