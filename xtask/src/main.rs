@@ -63,6 +63,13 @@ pub fn resolve(path: &std::path::Path) -> PathBuf {
 
 fn main() {
     let cli = Cli::parse();
+    // Burn loads optimizer state on its default device (the first GPU backend compiled in) and
+    // moves it to the parameters' device at the next step. On the host that costs nothing and
+    // starts no GPU driver, which would otherwise print driver errors on machines without one.
+    if cfg!(feature = "flex") && std::env::var_os("BURN_DEVICE").is_none() {
+        // SAFETY: no other thread exists yet.
+        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+    }
     let result = amvl::core::threads::run_on_pool(0, move || match cli.command {
         Command::Train(args) => train_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),

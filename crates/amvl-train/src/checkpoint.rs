@@ -1,5 +1,7 @@
-//! Checkpoints that survive crashes: each one is built in a hidden folder and renamed into
-//! place, then `latest` is switched atomically; the previous checkpoint is kept until then.
+//! Checkpoints that survive crashes: each one is built in a hidden folder, its `manifest.json`
+//! (every file's size and SHA-256) written last, then renamed into place, then `latest` is
+//! switched atomically; the previous checkpoint is kept until then. Resuming verifies the
+//! manifest and falls back to the previous checkpoint when the newest is damaged.
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -7,6 +9,8 @@ use burn::store::{BurnpackStore, ModuleSnapshot};
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use amvl_core::manifest::{Manifest, ManifestError};
 
 use crate::atomic::{sync_dir, write_atomic};
 
@@ -31,6 +35,17 @@ pub enum CheckpointError {
     Format { path: PathBuf, message: String },
     #[error("no checkpoint in {0} (nothing to resume)")]
     Missing(PathBuf),
+    #[error("{0}")]
+    Damaged(#[from] ManifestError),
+    #[error("no undamaged checkpoint in {}: {}", dir.display(), failures.join("; "))]
+    NoneGood { dir: PathBuf, failures: Vec<String> },
+}
+
+/// The newest checkpoint that verifies, and the newer ones that did not (each with its reason).
+#[derive(Debug)]
+pub struct GoodCheckpoint {
+    pub path: PathBuf,
+    pub damaged: Vec<(PathBuf, ManifestError)>,
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> CheckpointError + '_ {
@@ -51,6 +66,15 @@ pub const CHECKPOINT_MODEL_FILE: &str = "model.bpk";
 pub const OPTIMIZER_FILE: &str = "optimizer.bpk";
 pub const STATE_FILE: &str = "state.json";
 const LATEST: &str = "latest";
+/// Milliseconds to pause after each file of a checkpoint write, so that `cargo xtask chaos` can
+/// aim a kill inside one (the child announces `checkpoint: writing …` and `checkpoint: wrote …`
+/// on stderr while it is set).
+pub const CHAOS_PAUSE_ENV: &str = "AMVL_CHAOS_CHECKPOINT_PAUSE_MS";
+
+fn chaos_pause() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var(CHAOS_PAUSE_ENV).ok()?.parse().ok()?;
+    Some(std::time::Duration::from_millis(ms))
+}
 
 impl Checkpoints {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
@@ -79,21 +103,34 @@ impl Checkpoints {
         }
         fs::create_dir_all(&partial).map_err(io(&partial))?;
 
+        let pause = chaos_pause();
+        let pause_here = || {
+            if let Some(pause) = pause {
+                std::thread::sleep(pause);
+            }
+        };
+        if pause.is_some() {
+            eprintln!("checkpoint: writing {name}");
+        }
         let model_path = partial.join(CHECKPOINT_MODEL_FILE);
         Self::save_model_file(&model_path, model)?;
+        pause_here();
         let optim_path = partial.join(OPTIMIZER_FILE);
         optimizer.save(&optim_path).map_err(|e| CheckpointError::Format {
             path: optim_path.clone(),
             message: format!("{e:?}"),
         })?;
+        pause_here();
         let state_path = partial.join(STATE_FILE);
         let json = serde_json::to_vec_pretty(state).expect("state serialises");
         write_atomic(&state_path, &json).map_err(io(&state_path))?;
         for file in [&model_path, &optim_path] {
             fs::File::open(file).and_then(|f| f.sync_all()).map_err(io(file))?;
         }
+        pause_here();
+        Manifest::of_files(&partial, &[CHECKPOINT_MODEL_FILE, OPTIMIZER_FILE, STATE_FILE])?.write(&partial)?;
         sync_dir(&partial);
-
+        pause_here();
         let final_path = self.dir.join(&name);
         if final_path.exists() {
             fs::remove_dir_all(&final_path).map_err(io(&final_path))?;
@@ -101,9 +138,79 @@ impl Checkpoints {
         let previous = self.latest();
         fs::rename(&partial, &final_path).map_err(io(&final_path))?;
         sync_dir(&self.dir);
+        pause_here();
         write_atomic(&self.dir.join(LATEST), name.as_bytes()).map_err(io(&self.dir))?;
         self.prune(&final_path, previous.as_deref());
+        if pause.is_some() {
+            eprintln!("checkpoint: wrote {name}");
+        }
         Ok(final_path)
+    }
+
+    /// Checkpoint folders (`step-…`), newest step first.
+    pub fn all(&self) -> Vec<PathBuf> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut found: Vec<(u64, PathBuf)> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let step = name.to_str()?.strip_prefix("step-")?.parse().ok()?;
+                entry.path().is_dir().then(|| (step, entry.path()))
+            })
+            .collect();
+        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.into_iter().map(|(_, path)| path).collect()
+    }
+
+    /// The newest checkpoint whose files match its manifest, with the newer ones that did not;
+    /// `None` when there is no checkpoint at all; an error when none verifies.
+    pub fn newest_good(&self) -> Result<Option<GoodCheckpoint>, CheckpointError> {
+        let mut damaged = Vec::new();
+        for path in self.all() {
+            match Manifest::read(&path).and_then(|m| m.verify(&path)) {
+                Ok(()) => return Ok(Some(GoodCheckpoint { path, damaged })),
+                Err(e) => damaged.push((path, e)),
+            }
+        }
+        if damaged.is_empty() {
+            return Ok(None);
+        }
+        Err(CheckpointError::NoneGood {
+            dir: self.dir.clone(),
+            failures: damaged.iter().map(|(_, e)| e.to_string()).collect(),
+        })
+    }
+
+    /// [`newest_good`](Self::newest_good), then the damaged newer checkpoints are moved aside to
+    /// `damaged-step-…` (kept for inspection, never pruned) and `latest` points at the good one.
+    /// Unfinished checkpoint writes (`.partial-…`) are removed.
+    pub fn recover(&self) -> Result<Option<GoodCheckpoint>, CheckpointError> {
+        if let Ok(entries) = fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_str().is_some_and(|n| n.starts_with(".partial-")) {
+                    let path = entry.path();
+                    fs::remove_dir_all(&path).map_err(io(&path))?;
+                }
+            }
+        }
+        let Some(good) = self.newest_good()? else {
+            return Ok(None);
+        };
+        for (path, _) in &good.damaged {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("step");
+            let aside = self.dir.join(format!("damaged-{name}"));
+            if aside.exists() {
+                fs::remove_dir_all(&aside).map_err(io(&aside))?;
+            }
+            fs::rename(path, &aside).map_err(io(path))?;
+        }
+        if !good.damaged.is_empty() {
+            let name = good.path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            write_atomic(&self.dir.join(LATEST), name.as_bytes()).map_err(io(&self.dir))?;
+        }
+        Ok(Some(good))
     }
 
     /// Removes checkpoints other than the newest and the one before it.

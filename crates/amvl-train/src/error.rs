@@ -118,6 +118,12 @@ pub enum RunError {
     },
     #[error("{} has neither {file} nor a checkpoint", path.display())]
     NoModel { path: PathBuf, file: &'static str },
+    #[error(transparent)]
+    Lock(#[from] crate::run_lock::LockError),
+    #[error(transparent)]
+    Damaged(#[from] amvl_core::manifest::ManifestError),
+    #[error(transparent)]
+    Header(#[from] amvl_core::safetensors_header::HeaderError),
 }
 
 /// A `--data` argument that is neither `suite` nor a folder.

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod micro_batches;
 pub mod parallel;
 pub mod run;
+pub mod run_lock;
 pub mod session;
 pub mod step;
 pub mod step_log;

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use crate::atomic::write_atomic;
 use crate::batches::ItemBatches;
 use crate::checkpoint::Checkpoints;
+use crate::run_lock::{LOCK_FILE, RunLock};
+use amvl_core::manifest::Manifest;
 use crate::config::RunConfig;
 use crate::error::RunError;
 use crate::session::{DataSource, batcher, open_split, tokenizer};
@@ -20,8 +22,12 @@ pub const CONFIG_FILE: &str = "config.toml";
 /// The trained model of a finished run (safetensors).
 pub const FINAL_MODEL_FILE: &str = "model.safetensors";
 
+/// The pretrained sources a run started from (JSON), so a run that died before its first
+/// checkpoint restarts from them on `--resume`.
+pub const PRETRAINED_FILE: &str = "pretrained.json";
+
 /// Pretrained parts to build the model around (Hugging Face folders, a `tokenizer.json`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pretrained {
     pub vision: Option<PathBuf>,
     pub decoder: Option<PathBuf>,
@@ -52,13 +58,14 @@ pub fn io_error(path: &Path) -> impl Fn(std::io::Error) -> RunError + '_ {
 pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer, AnyDataset), RunError> {
     let out = &request.out;
     let config_path = out.join(CONFIG_FILE);
-    if request.resume {
+    let started = config_path.exists() || out.join("checkpoints").exists();
+    if request.resume && started {
         let config = RunConfig::load(&config_path).map_err(RunError::ResumeConfig)?;
         let tok = AmvlTokenizer::from_file(out.join(TOKENIZER_FILE)).map_err(RunError::ResumeTokenizer)?;
         let train_items = open_split(&request.data, &config, Split::Train, config.data.train_per_task)?;
         return Ok((config, tok, train_items));
     }
-    if config_path.exists() || out.join("checkpoints").exists() {
+    if started {
         return Err(RunError::AlreadyHoldsRun(out.clone()));
     }
     fs::create_dir_all(out).map_err(io_error(out))?;
@@ -81,6 +88,11 @@ pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer, AnyD
     config.model.decoder.vocab_size = tok.vocab_size().max(pretrained_vocab);
     config.validate()?;
     tok.save(out.join(TOKENIZER_FILE))?;
+    if request.pretrained != Pretrained::default() {
+        let path = out.join(PRETRAINED_FILE);
+        let json = serde_json::to_vec_pretty(&request.pretrained).expect("paths serialise");
+        write_atomic(&path, &json).map_err(io_error(&path))?;
+    }
     let text = toml::to_string_pretty(&config)?;
     write_atomic(&config_path, text.as_bytes()).map_err(io_error(&config_path))?;
     Ok((config, tok, train_items))
@@ -92,6 +104,13 @@ pub fn run_training(
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<(TrainOutcome, RunConfig, AmvlTokenizer), RunError> {
+    let (_lock, stale) = RunLock::acquire(&request.out)?;
+    if let Some(holder) = stale {
+        progress.message(&format!(
+            "warning: {} was left by a trainer that is gone ({holder}); taking it over",
+            request.out.join(LOCK_FILE).display()
+        ));
+    }
     let (config, tok, train_items) = prepare(request)?;
     let batcher = batcher(&config, tok.clone());
     let source = ItemBatches {
@@ -108,10 +127,11 @@ pub fn run_training(
         request.out.display()
     ));
     let device = device.clone().autodiff();
-    let model = if request.resume {
+    let has_checkpoint = !Checkpoints::new(request.out.join("checkpoints")).all().is_empty();
+    let model = if request.resume && has_checkpoint {
         None
     } else {
-        Some(build_model(&config, &request.pretrained, &device)?)
+        Some(build_model(&config, &pretrained_of(request)?, &device)?)
     };
     let outcome = train(
         &config,
@@ -129,6 +149,20 @@ pub fn run_training(
     Ok((outcome, config, tok))
 }
 
+/// The pretrained sources of the request, or, on `--resume` without any, those the run folder
+/// recorded when it started.
+fn pretrained_of(request: &TrainRequest) -> Result<Pretrained, RunError> {
+    let path = request.out.join(PRETRAINED_FILE);
+    if !request.resume || request.pretrained != Pretrained::default() || !path.is_file() {
+        return Ok(request.pretrained.clone());
+    }
+    let bytes = fs::read(&path).map_err(io_error(&path))?;
+    serde_json::from_slice(&bytes).map_err(|e| RunError::Weights {
+        path,
+        message: e.to_string(),
+    })
+}
+
 /// The model for `config`, with the pretrained vision tower and decoder swapped in.
 pub fn build_model(config: &RunConfig, pretrained: &Pretrained, device: &Device) -> Result<AmvlModel, RunError> {
     let mut model = init_model(config, device);
@@ -142,7 +176,8 @@ pub fn build_model(config: &RunConfig, pretrained: &Pretrained, device: &Device)
     Ok(model)
 }
 
-/// Writes weights as safetensors atomically.
+/// Writes weights as safetensors atomically, with the header's keys sorted (equal weights give
+/// equal bytes), then the folder's manifest for it.
 pub fn save_model(model: &AmvlModel, path: &Path) -> Result<(), RunError> {
     let tmp = path.with_extension("safetensors.tmp");
     let mut store = SafetensorsStore::from_file(&tmp).overwrite(true);
@@ -150,7 +185,13 @@ pub fn save_model(model: &AmvlModel, path: &Path) -> Result<(), RunError> {
         path: tmp.clone(),
         message: format!("{e:?}"),
     })?;
-    fs::rename(&tmp, path).map_err(io_error(path))
+    amvl_core::safetensors_header::canonicalize(&tmp)?;
+    fs::rename(&tmp, path).map_err(io_error(path))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    crate::atomic::sync_dir(dir);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(FINAL_MODEL_FILE);
+    Manifest::of_files(dir, &[name])?.write(dir)?;
+    Ok(())
 }
 
 /// Loads a trained run: its config, tokenizer and final model (or latest checkpoint).
@@ -160,6 +201,7 @@ pub fn load_run(run: &Path, device: &Device) -> Result<(RunConfig, AmvlTokenizer
     let mut model = init_model(&config, device);
     let final_model = run.join(FINAL_MODEL_FILE);
     if final_model.is_file() {
+        amvl_core::manifest::verify_if_present(run)?;
         let mut store = SafetensorsStore::from_file(&final_model);
         let result = model.load_from(&mut store).map_err(|e| RunError::Weights {
             path: final_model.clone(),
@@ -173,12 +215,12 @@ pub fn load_run(run: &Path, device: &Device) -> Result<(RunConfig, AmvlTokenizer
         }
     } else {
         let latest = Checkpoints::new(run.join("checkpoints"))
-            .latest()
+            .newest_good()?
             .ok_or_else(|| RunError::NoModel {
                 path: run.to_path_buf(),
                 file: FINAL_MODEL_FILE,
             })?;
-        model = Checkpoints::load_model(&latest, model)?;
+        model = Checkpoints::load_model(&latest.path, model)?;
     }
     Ok((config, tok, model))
 }

@@ -220,13 +220,25 @@ fn starting_point(
         elapsed_seconds: 0.0,
     };
     if resume {
-        let latest = checkpoints
-            .latest()
-            .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
-        state = Checkpoints::load_state(&latest)?;
-        model = Checkpoints::load_model(&latest, model)?;
-        optim = Checkpoints::load_optimizer(&latest, optim)?;
-        progress.message(&format!("resumed from {} (step {})", latest.display(), state.step));
+        match checkpoints.recover()? {
+            Some(good) => {
+                for (path, why) in &good.damaged {
+                    progress.message(&format!(
+                        "warning: checkpoint {} is damaged ({why}); moved aside, resuming from the one before",
+                        path.display()
+                    ));
+                }
+                let latest = good.path;
+                state = Checkpoints::load_state(&latest)?;
+                model = Checkpoints::load_model(&latest, model)?;
+                optim = Checkpoints::load_optimizer(&latest, optim)?;
+                progress.message(&format!("resumed from {} (step {})", latest.display(), state.step));
+            }
+            None => progress.message(&format!(
+                "no checkpoint in {} yet: the run starts from step 0",
+                checkpoints.dir.display()
+            )),
+        }
     }
     if config.train.freeze.iter().any(|p| p == "vision") {
         model.vision = model.vision.no_grad();
