@@ -2,6 +2,7 @@
 
 mod backends_cmd;
 mod bench_cmd;
+mod chaos_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
@@ -40,6 +41,9 @@ enum Command {
     Backends(backends_cmd::BackendsArgs),
     /// Load a Hugging Face checkpoint folder and compare it with its reference.safetensors.
     HfCheck(hf_cmd::HfCheckArgs),
+    /// Kill -9 a training run at random moments, resume it, and compare its weights with an
+    /// uninterrupted run's, byte for byte.
+    Chaos(chaos_cmd::ChaosArgs),
     /// Time the training step, prefill and decode on fixed shapes (optionally beside PyTorch).
     Bench(bench_cmd::BenchArgs),
 }
@@ -80,6 +84,7 @@ fn main() {
         Command::Generate(args) => generate_cmd::run(args),
         Command::Export(args) => export_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Chaos(args) => chaos_cmd::run(args),
     });
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use crate::atomic::write_atomic;
 use crate::batches::ItemBatches;
 use crate::checkpoint::Checkpoints;
-use crate::run_lock::{LOCK_FILE, RunLock};
-use amvl_core::manifest::Manifest;
 use crate::config::RunConfig;
 use crate::error::RunError;
+use crate::run_lock::{LOCK_FILE, RunLock};
 use crate::session::{DataSource, batcher, open_split, tokenizer};
 use crate::trainer::{Progress, StopAt, TrainOutcome, init_model, train};
+use amvl_core::manifest::Manifest;
 
 pub const CONFIG_FILE: &str = "config.toml";
 /// The trained model of a finished run (safetensors).

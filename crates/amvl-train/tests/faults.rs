@@ -78,9 +78,21 @@ fn a_bit_flipped_latest_checkpoint_is_named_and_the_run_resumes_from_the_one_bef
     let (result, messages) = run(&out, true, None);
     assert_eq!(result.unwrap(), 6);
     let warning = messages.iter().find(|m| m.contains("damaged")).expect("a warning");
-    assert!(warning.contains("optimizer.bpk") && warning.contains("SHA-256"), "{warning}");
-    assert!(messages.iter().any(|m| m.contains("resumed from") && m.contains("step 2")), "{messages:?}");
-    assert!(out.join("checkpoints/damaged-step-00000004").join(OPTIMIZER_FILE).is_file());
+    assert!(
+        warning.contains("optimizer.bpk") && warning.contains("SHA-256"),
+        "{warning}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("resumed from") && m.contains("step 2")),
+        "{messages:?}"
+    );
+    assert!(
+        out.join("checkpoints/damaged-step-00000004")
+            .join(OPTIMIZER_FILE)
+            .is_file()
+    );
     assert_eq!(parameters(&reference), parameters(&out));
 }
 
@@ -92,11 +104,19 @@ fn a_truncated_only_checkpoint_stops_the_resume_with_the_file_named() {
     run(&out, false, Some(2)).0.unwrap();
     let model = checkpoint(&out, 2).join(CHECKPOINT_MODEL_FILE);
     let len = std::fs::metadata(&model).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&model).unwrap().set_len(len / 3).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&model)
+        .unwrap()
+        .set_len(len / 3)
+        .unwrap();
 
     let err = run(&out, true, None).0.unwrap_err().to_string();
     assert!(err.contains("no undamaged checkpoint"), "{err}");
-    assert!(err.contains(&model.display().to_string()) && err.contains("truncated"), "{err}");
+    assert!(
+        err.contains(&model.display().to_string()) && err.contains("truncated"),
+        "{err}"
+    );
     assert!(model.is_file(), "the damaged checkpoint is kept");
 }
 
@@ -124,7 +144,10 @@ fn resume_before_the_first_checkpoint_starts_at_step_zero() {
     std::fs::remove_dir_all(out.join("checkpoints")).unwrap();
     let (result, messages) = run(&out, true, None);
     assert_eq!(result.unwrap(), 6);
-    assert!(messages.iter().any(|m| m.contains("starts from step 0")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("starts from step 0")),
+        "{messages:?}"
+    );
     assert_eq!(parameters(&reference), parameters(&out));
 
     let unprepared = dir.path().join("unprepared");
@@ -145,14 +168,24 @@ fn a_second_trainer_is_refused_with_the_holder_named_and_a_stale_lock_is_taken_o
         let err = run(&out, true, None).0.unwrap_err();
         assert!(matches!(err, RunError::Lock(_)), "{err:?}");
         let text = err.to_string();
-        assert!(text.contains(&format!("pid {}", std::process::id())) && text.contains("in use"), "{text}");
-        assert_eq!(Checkpoints::new(out.join("checkpoints")).all().len(), 1, "nothing was trained");
+        assert!(
+            text.contains(&format!("pid {}", std::process::id())) && text.contains("in use"),
+            "{text}"
+        );
+        assert_eq!(
+            Checkpoints::new(out.join("checkpoints")).all().len(),
+            1,
+            "nothing was trained"
+        );
     }
     let dead = r#"{"pid":4194303,"host":"elsewhere","started":"2026-01-01T00:00:00Z"}"#;
     std::fs::write(out.join(LOCK_FILE), dead).unwrap();
     let (result, messages) = run(&out, true, None);
     assert_eq!(result.unwrap(), 6);
-    let warning = messages.iter().find(|m| m.contains("taking it over")).expect("a warning");
+    let warning = messages
+        .iter()
+        .find(|m| m.contains("taking it over"))
+        .expect("a warning");
     assert!(warning.contains("pid 4194303 on elsewhere"), "{warning}");
 }
 
@@ -213,14 +246,25 @@ fn a_full_disk_names_the_path_keeps_the_last_checkpoint_and_the_run_resumes_when
     let out = disk.0.join("run");
     let err = run(&out, false, None).0.unwrap_err().to_string();
     assert!(err.contains("No space left on device"), "{err}");
-    assert!(err.contains(&out.display().to_string()), "the error names the path: {err}");
-    let good = Checkpoints::new(out.join("checkpoints")).newest_good().unwrap().unwrap();
+    assert!(
+        err.contains(&out.display().to_string()),
+        "the error names the path: {err}"
+    );
+    let good = Checkpoints::new(out.join("checkpoints"))
+        .newest_good()
+        .unwrap()
+        .unwrap();
     assert_eq!(good.path, checkpoint(&out, 4));
     assert!(good.damaged.is_empty(), "{:?}", good.damaged);
 
     disk.resize("64m");
     let (result, messages) = run(&out, true, None);
     assert_eq!(result.unwrap(), 6);
-    assert!(messages.iter().any(|m| m.contains("resumed from") && m.contains("step 4")), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("resumed from") && m.contains("step 4")),
+        "{messages:?}"
+    );
     assert_eq!(parameters(&reference), parameters(&out));
 }
