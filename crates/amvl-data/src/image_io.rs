@@ -10,6 +10,7 @@ use std::sync::Arc;
 use image::RgbImage;
 
 use crate::error::DataError;
+use crate::limits::{MAX_IMAGE_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE};
 
 /// Why an image could not be read, decoded, found or written.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,12 @@ pub enum ImageProblem {
     /// Neither bytes nor a file at the given path.
     #[error("missing (no bytes in the parquet file and no file at this path)")]
     Missing,
+    /// Dimensions over [`MAX_IMAGE_SIDE`] or [`MAX_IMAGE_PIXELS`] (read from the header).
+    #[error(
+        "{width}×{height} pixels is over the limit (sides ≤ {MAX_IMAGE_SIDE}, at most {MAX_IMAGE_PIXELS} pixels: \
+         amvl_data::limits)"
+    )]
+    TooLarge { width: u32, height: u32 },
 }
 
 /// Where one image's bytes are.
@@ -77,8 +84,27 @@ pub fn load_image(path: &Path, origin: &str) -> Result<RgbImage, DataError> {
 }
 
 /// Decodes encoded image bytes as RGB; `name` labels them in errors.
+/// Its dimensions are checked against the limits before any pixel is decoded.
 pub fn decode_image(bytes: &[u8], name: &Path, origin: &str) -> Result<RgbImage, DataError> {
-    image::load_from_memory(bytes)
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| image_error(name, origin, ImageProblem::Read(e)))
+    };
+    let (width, height) = reader()?
+        .into_dimensions()
+        .map_err(|e| image_error(name, origin, ImageProblem::Decode(e)))?;
+    if width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE || u64::from(width) * u64::from(height) > MAX_IMAGE_PIXELS {
+        return Err(image_error(name, origin, ImageProblem::TooLarge { width, height }));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_DECODE_BYTES);
+    let mut reader = reader()?;
+    reader.limits(limits);
+    reader
+        .decode()
         .map(|i| i.to_rgb8())
         .map_err(|e| image_error(name, origin, ImageProblem::Decode(e)))
 }

@@ -20,6 +20,7 @@ pub mod export;
 pub mod image_io;
 pub mod item;
 pub mod jsonl;
+pub mod limits;
 pub mod latent_tasks;
 pub mod preview;
 pub mod raster;

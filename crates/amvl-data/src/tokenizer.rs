@@ -132,6 +132,14 @@ impl AmvlTokenizer {
     /// Loads a `tokenizer.json` (ours or any Hugging Face one).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
+        let size = std::fs::metadata(path).map_err(|e| terr(format!("{}: {e}", path.display())))?.len();
+        if size > crate::limits::MAX_TOKENIZER_BYTES {
+            return Err(terr(format!(
+                "{}: {size} bytes, over the limit of {} (amvl_data::limits::MAX_TOKENIZER_BYTES)",
+                path.display(),
+                crate::limits::MAX_TOKENIZER_BYTES
+            )));
+        }
         let t = Tokenizer::from_file(path).map_err(|e| terr(format!("{}: {e}", path.display())))?;
         Self::wrap(t)
     }

@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::answer::{AnswerError, resolve_answer};
 use crate::error::DataError;
 use crate::item::MAX_OPTIONS;
+use crate::limits::{MAX_IMAGES_PER_ITEM, MAX_JSONL_LINE_BYTES};
 
 /// What is wrong with a JSONL line or one of its fields.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +51,12 @@ pub enum LineProblem {
     /// An empty image list.
     #[error("an item needs at least one image")]
     NoImages,
+    /// More images than [`MAX_IMAGES_PER_ITEM`].
+    #[error("{0} images, more than the limit of {MAX_IMAGES_PER_ITEM} (amvl_data::limits)")]
+    TooManyImages(usize),
+    /// A line longer than [`MAX_JSONL_LINE_BYTES`].
+    #[error("longer than the limit of {MAX_JSONL_LINE_BYTES} bytes (amvl_data::limits); reference images by path")]
+    TooLong,
     /// An answer that names no option.
     #[error(transparent)]
     Answer(#[from] AnswerError),
@@ -230,6 +237,9 @@ pub(crate) fn parse_line(
     let images = raw.images.texts().map_err(err("images"))?;
     if images.is_empty() {
         return Err(err("images")(LineProblem::NoImages));
+    }
+    if images.len() > MAX_IMAGES_PER_ITEM {
+        return Err(err("images")(LineProblem::TooManyImages(images.len())));
     }
     Ok(Line {
         id,

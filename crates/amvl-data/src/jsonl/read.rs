@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::JSONL_FILE;
@@ -13,6 +13,7 @@ use crate::dataset::ItemSource;
 use crate::error::DataError;
 use crate::image_io::{ImageRef, safe_join};
 use crate::item::Item;
+use crate::limits::MAX_JSONL_LINE_BYTES;
 use crate::record::{Record, Records};
 
 /// How to treat bad input while opening a JSONL dataset.
@@ -39,6 +40,30 @@ pub struct JsonlDataset {
     file: PathBuf,
     records: Records,
     summary: LoadSummary,
+}
+
+/// The next line without its line ending, read in pieces so that a line over
+/// [`MAX_JSONL_LINE_BYTES`] is refused before it is held in memory.
+fn next_line<R: BufRead>(reader: &mut R) -> Result<Option<String>, LineProblem> {
+    let mut bytes = Vec::new();
+    let read = Read::take(&mut *reader, MAX_JSONL_LINE_BYTES as u64 + 2)
+        .read_until(b'\n', &mut bytes)
+        .map_err(LineProblem::Read)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    if bytes.len() > MAX_JSONL_LINE_BYTES {
+        return Err(LineProblem::TooLong);
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| LineProblem::Read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// The record of a checked line: image paths resolved under `root`.
@@ -81,9 +106,11 @@ impl JsonlDataset {
         let mut records = Vec::new();
         let mut summary = LoadSummary::default();
         let mut ids = HashSet::new();
-        for (k, text) in BufReader::new(f).lines().enumerate() {
-            let ln = k + 1;
-            let text = text.map_err(|e| line_error(&file, ln, "(line)", LineProblem::Read(e)))?;
+        let mut reader = BufReader::new(f);
+        let mut ln = 0;
+        while let Some(text) = next_line(&mut reader).transpose() {
+            ln += 1;
+            let text = text.map_err(|problem| line_error(&file, ln, "(line)", problem))?;
             if text.trim().is_empty() {
                 continue;
             }
