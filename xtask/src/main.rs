@@ -6,6 +6,7 @@ mod chaos_cmd;
 mod data_cmd;
 mod eval_cmd;
 mod experiment_cmd;
+mod fuzz_cmd;
 mod export_cmd;
 mod generate_cmd;
 mod hf_cmd;
@@ -44,6 +45,8 @@ enum Command {
     /// Kill -9 a training run at random moments, resume it, and compare its weights with an
     /// uninterrupted run's, byte for byte.
     Chaos(chaos_cmd::ChaosArgs),
+    /// Fuzz every reader of input files with mutated and hostile bytes; count panics and hangs.
+    Fuzz(fuzz_cmd::FuzzArgs),
     /// Time the training step, prefill and decode on fixed shapes (optionally beside PyTorch).
     Bench(bench_cmd::BenchArgs),
 }
@@ -85,6 +88,7 @@ fn main() {
         Command::Export(args) => export_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Chaos(args) => chaos_cmd::run(args),
+        Command::Fuzz(args) => fuzz_cmd::run(args),
     });
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -67,6 +67,11 @@ impl Checkpoint {
         self.tensors.keys().map(String::as_str).collect()
     }
 
+    /// The shape of the unclaimed tensor `name`.
+    pub fn shape(&self, name: &str) -> Option<&[usize]> {
+        self.tensors.get(name).map(|raw| raw.shape.as_slice())
+    }
+
     /// Whether an unclaimed tensor is called `name`.
     pub fn contains(&self, name: &str) -> bool {
         self.tensors.contains_key(name)
