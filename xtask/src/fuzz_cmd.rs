@@ -47,12 +47,12 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<()> {
     println!("fuzz: {} mutated cases per reader, seed {}", args.cases, args.seed);
     let report = fuzz(&targets, &options);
     println!(
-        "{:<15} {:>7} {:>9} {:>8} {:>7} {:>6} {:>12} {:>8}",
-        "reader", "cases", "accepted", "refused", "panics", "hangs", "slowest ms", "seconds"
+        "{:<15} {:>7} {:>9} {:>8} {:>7} {:>6} {:>11} {:>16}  {:>8}",
+        "reader", "cases", "accepted", "refused", "panics", "hangs", "slowest ms", "peak (case) MiB", "seconds"
     );
     for t in &report.targets {
         println!(
-            "{:<15} {:>7} {:>9} {:>8} {:>7} {:>6} {:>12.1} {:>8.1}",
+            "{:<15} {:>7} {:>9} {:>8} {:>7} {:>6} {:>11.1} {:>16}  {:>8.1}",
             t.target,
             t.cases,
             t.accepted,
@@ -60,10 +60,18 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<()> {
             t.panics.len(),
             usize::from(t.hang.is_some()),
             t.slowest_ms,
+            match (t.peak_rss_mib, t.case_peak_mib) {
+                (Some(peak), Some(case)) => format!("{peak:.0} ({case:.1})"),
+                _ => String::new(),
+            },
             t.seconds
         );
         for crash in t.panics.iter().chain(&t.hang) {
-            let saved = crash.saved.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            let saved = crash
+                .saved
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             println!("  {} {}: {} {saved}", t.target, crash.case, crash.message);
         }
     }
@@ -83,7 +91,12 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<()> {
         println!("wrote {}", path.display());
     }
     if report.panics() + report.hangs() > 0 {
-        bail!("{} panics and {} hangs (inputs in {})", report.panics(), report.hangs(), args.crashes.display());
+        bail!(
+            "{} panics and {} hangs (inputs in {})",
+            report.panics(),
+            report.hangs(),
+            args.crashes.display()
+        );
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod config_file;
+pub mod contain;
 pub mod device;
 pub mod dtype;
 pub mod manifest;

@@ -132,7 +132,9 @@ impl AmvlTokenizer {
     /// Loads a `tokenizer.json` (ours or any Hugging Face one).
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, DataError> {
         let path = path.as_ref();
-        let size = std::fs::metadata(path).map_err(|e| terr(format!("{}: {e}", path.display())))?.len();
+        let size = std::fs::metadata(path)
+            .map_err(|e| terr(format!("{}: {e}", path.display())))?
+            .len();
         if size > crate::limits::MAX_TOKENIZER_BYTES {
             return Err(terr(format!(
                 "{}: {size} bytes, over the limit of {} (amvl_data::limits::MAX_TOKENIZER_BYTES)",
@@ -140,7 +142,9 @@ impl AmvlTokenizer {
                 crate::limits::MAX_TOKENIZER_BYTES
             )));
         }
-        let t = Tokenizer::from_file(path).map_err(|e| terr(format!("{}: {e}", path.display())))?;
+        let t = amvl_core::contain::contain(|| Tokenizer::from_file(path))
+            .map_err(|panic| terr(format!("{}: the tokenizer reader failed: {panic}", path.display())))?
+            .map_err(|e| terr(format!("{}: {e}", path.display())))?;
         Self::wrap(t)
     }
 

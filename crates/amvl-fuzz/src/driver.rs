@@ -53,6 +53,12 @@ pub struct TargetReport {
     pub panics: Vec<Crash>,
     pub hang: Option<Crash>,
     pub slowest_ms: f64,
+    /// Peak resident memory of the process while the target ran (Linux), MiB.
+    pub peak_rss_mib: Option<f64>,
+    /// Most memory one case added at its peak over what the process held before it, MiB, and
+    /// that case: what bounds a hostile input's allocation.
+    pub case_peak_mib: Option<f64>,
+    pub case_peak_case: Option<String>,
     pub seconds: f64,
 }
 
@@ -61,7 +67,7 @@ pub struct FuzzReport {
     pub seed: u64,
     pub mutated_cases_per_target: usize,
     pub targets: Vec<TargetReport>,
-    /// Peak resident memory of the process (Linux), MiB.
+    /// Peak resident memory of the process over all targets (Linux), MiB.
     pub peak_rss_mib: Option<f64>,
 }
 
@@ -83,12 +89,13 @@ thread_local! {
 
 /// Runs every target in turn.
 pub fn fuzz(targets: &[Arc<dyn Target>], options: &FuzzOptions) -> FuzzReport {
-    let reports = quiet_panics(|| targets.iter().map(|t| fuzz_one(t.clone(), options)).collect());
+    let reports: Vec<TargetReport> = quiet_panics(|| targets.iter().map(|t| fuzz_one(t.clone(), options)).collect());
+    let peak_rss_mib = reports.iter().filter_map(|t| t.peak_rss_mib).reduce(f64::max);
     FuzzReport {
         seed: options.seed,
         mutated_cases_per_target: options.cases,
         targets: reports,
-        peak_rss_mib: peak_rss_mib(),
+        peak_rss_mib,
     }
 }
 
@@ -155,14 +162,19 @@ fn fuzz_one(target: Arc<dyn Target>, options: &FuzzOptions) -> TargetReport {
     let all = Arc::new(cases(target.as_ref(), options));
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let case_dir = scratch.path().join("case");
-    let (send, receive) = mpsc::channel::<(usize, Outcome, f64)>();
+    let (send, receive) = mpsc::channel::<(usize, Outcome, f64, Option<(f64, f64)>)>();
     let worker_cases = all.clone();
     let worker_target = target.clone();
     std::thread::spawn(move || {
         for (i, (_, bytes)) in worker_cases.iter().enumerate() {
+            reset_peak_rss();
+            let before = memory_mib("VmRSS:");
             let t = Instant::now();
             let outcome = run_case(worker_target.as_ref(), bytes, &case_dir);
-            if send.send((i, outcome, t.elapsed().as_secs_f64() * 1e3)).is_err() {
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let peak = memory_mib("VmHWM:");
+            let memory = peak.zip(before).map(|(peak, before)| (peak, peak - before));
+            if send.send((i, outcome, ms, memory)).is_err() {
                 return;
             }
         }
@@ -175,13 +187,23 @@ fn fuzz_one(target: Arc<dyn Target>, options: &FuzzOptions) -> TargetReport {
         panics: Vec::new(),
         hang: None,
         slowest_ms: 0.0,
+        peak_rss_mib: None,
+        case_peak_mib: None,
+        case_peak_case: None,
         seconds: 0.0,
     };
     for expected in 0..all.len() {
         match receive.recv_timeout(options.timeout) {
-            Ok((i, outcome, ms)) => {
+            Ok((i, outcome, ms, memory)) => {
                 report.cases += 1;
                 report.slowest_ms = report.slowest_ms.max(ms);
+                if let Some((peak, added)) = memory {
+                    report.peak_rss_mib = Some(report.peak_rss_mib.map_or(peak, |p: f64| p.max(peak)));
+                    if report.case_peak_mib.is_none_or(|most| added > most) {
+                        report.case_peak_mib = Some(added);
+                        report.case_peak_case = Some(all[i].0.clone());
+                    }
+                }
                 match outcome {
                     Outcome::Accepted => report.accepted += 1,
                     Outcome::Refused => report.refused += 1,
@@ -225,20 +247,26 @@ pub fn replay(target: &dyn Target, dir: &Path) -> Vec<(PathBuf, Result<(), Strin
         paths
             .into_iter()
             .map(|path| {
-            let bytes = std::fs::read(&path).unwrap_or_default();
-            let result = match run_case(target, &bytes, &scratch.path().join("case")) {
-                Outcome::Panicked(message) => Err(message),
-                _ => Ok(()),
-            };
-            (path, result)
-        })
-        .collect()
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                let result = match run_case(target, &bytes, &scratch.path().join("case")) {
+                    Outcome::Panicked(message) => Err(message),
+                    _ => Ok(()),
+                };
+                (path, result)
+            })
+            .collect()
     })
 }
 
-fn peak_rss_mib() -> Option<f64> {
+/// Resets the process's peak resident memory to its current size (Linux; elsewhere nothing).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// A memory line of /proc/self/status (`VmRSS:`, `VmHWM:`), MiB.
+fn memory_mib(key: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }

@@ -19,7 +19,8 @@ fn seeds_are_accepted_and_hostile_inputs_refused() {
         for (i, seed) in t.seeds().iter().enumerate() {
             let dir = scratch.path().join(format!("seed-{i}"));
             std::fs::create_dir_all(&dir).unwrap();
-            t.run(seed, &dir).unwrap_or_else(|e| panic!("{} seed {i} refused: {e}", t.kind()));
+            t.run(seed, &dir)
+                .unwrap_or_else(|e| panic!("{} seed {i} refused: {e}", t.kind()));
         }
         for (name, bytes) in t.hostile() {
             let dir = scratch.path().join(&name);

@@ -258,7 +258,16 @@ impl Checkpoints {
     /// cast to the float dtype of the model's device.
     pub fn load_model_file<M: Module>(file: &Path, mut model: M) -> Result<M, CheckpointError> {
         let mut store = BurnpackStore::from_file(file);
-        let result = model.load_from(&mut store).map_err(|e| CheckpointError::Format {
+        let (loaded, result) = amvl_core::contain::contain(move || {
+            let result = model.load_from(&mut store);
+            (model, result)
+        })
+        .map_err(|panic| CheckpointError::Format {
+            path: file.to_path_buf(),
+            message: format!("the Burnpack reader failed: {panic}"),
+        })?;
+        model = loaded;
+        let result = result.map_err(|e| CheckpointError::Format {
             path: file.to_path_buf(),
             message: format!("{e:?}"),
         })?;
@@ -281,9 +290,12 @@ impl Checkpoints {
     /// Loads optimizer moments.
     pub fn load_optimizer(path: &Path, optimizer: ModuleOptimizer) -> Result<ModuleOptimizer, CheckpointError> {
         let file = path.join(OPTIMIZER_FILE);
-        optimizer.load(&file).map_err(|e| CheckpointError::Format {
-            path: file,
-            message: format!("{e:?}"),
-        })
+        let format = |message: String| CheckpointError::Format {
+            path: file.clone(),
+            message,
+        };
+        amvl_core::contain::contain(|| optimizer.load(&file))
+            .map_err(|panic| format(format!("the optimizer-record reader failed: {panic}")))?
+            .map_err(|e| format(format!("{e:?}")))
     }
 }

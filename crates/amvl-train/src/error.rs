@@ -79,6 +79,8 @@ pub enum TrainError {
     Checkpoint(#[from] CheckpointError),
     #[error("data: {0}")]
     Data(#[from] DataError),
+    #[error("metrics: {0}")]
+    Metrics(#[from] crate::metrics::MetricsError),
     #[error("run folder {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }

@@ -77,6 +77,24 @@ pub fn format_duration(seconds: f64) -> String {
     }
 }
 
+/// A metrics file that could not be written or read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct MetricsError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl MetricsError {
+    fn at(path: &Path) -> impl FnOnce(std::io::Error) -> MetricsError + '_ {
+        move |source| MetricsError {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// `metrics.csv` and `metrics.jsonl` in the run folder, appended as training goes.
 pub struct MetricsLog {
     csv: PathBuf,
@@ -84,16 +102,17 @@ pub struct MetricsLog {
 }
 
 impl MetricsLog {
-    /// Opens the logs; rows past `resume_step` (from an interrupted run) are dropped.
-    pub fn open(run_dir: &Path, resume_step: Option<u64>) -> std::io::Result<Self> {
+    /// Opens the logs; rows past `resume_step` (from an interrupted run) are dropped, and so are
+    /// rows cut short by a crash or a full disk.
+    pub fn open(run_dir: &Path, resume_step: Option<u64>) -> Result<Self, MetricsError> {
         let log = Self {
             csv: run_dir.join("metrics.csv"),
             jsonl: run_dir.join("metrics.jsonl"),
         };
         match resume_step {
             None => {
-                fs::write(&log.csv, format!("{HEADER}\n"))?;
-                fs::write(&log.jsonl, "")?;
+                fs::write(&log.csv, format!("{HEADER}\n")).map_err(MetricsError::at(&log.csv))?;
+                fs::write(&log.jsonl, "").map_err(MetricsError::at(&log.jsonl))?;
             }
             Some(step) => {
                 log.truncate_after(step)?;
@@ -102,38 +121,50 @@ impl MetricsLog {
         Ok(log)
     }
 
-    fn truncate_after(&self, step: u64) -> std::io::Result<()> {
+    fn truncate_after(&self, step: u64) -> Result<(), MetricsError> {
+        let columns = HEADER.split(',').count();
         for (path, is_csv) in [(&self.csv, true), (&self.jsonl, false)] {
             let Ok(file) = File::open(path) else {
                 if is_csv {
-                    fs::write(path, format!("{HEADER}\n"))?;
+                    fs::write(path, format!("{HEADER}\n")).map_err(MetricsError::at(path))?;
                 }
                 continue;
             };
             let mut kept = String::new();
             for line in BufReader::new(file).lines() {
-                let line = line?;
-                let row_step = if is_csv {
-                    line.split(',').next().and_then(|s| s.parse::<u64>().ok())
+                let line = line.map_err(MetricsError::at(path))?;
+                let keep = if is_csv {
+                    line == HEADER
+                        || (line.split(',').count() == columns
+                            && line
+                                .split(',')
+                                .next()
+                                .and_then(|s| s.parse::<u64>().ok())
+                                .is_some_and(|s| s <= step))
                 } else {
-                    serde_json::from_str::<StepRecord>(&line).ok().map(|r| r.step)
+                    serde_json::from_str::<StepRecord>(&line).is_ok_and(|r| r.step <= step)
                 };
-                if row_step.is_none_or(|s| s <= step) {
+                if keep {
                     kept.push_str(&line);
                     kept.push('\n');
                 }
             }
-            crate::atomic::write_atomic(path, kept.as_bytes())?;
+            crate::atomic::write_atomic(path, kept.as_bytes()).map_err(MetricsError::at(path))?;
         }
         Ok(())
     }
 
-    pub fn append(&self, record: &StepRecord) -> std::io::Result<()> {
-        let mut csv = OpenOptions::new().append(true).create(true).open(&self.csv)?;
-        writeln!(csv, "{}", record.csv())?;
-        let mut jsonl = OpenOptions::new().append(true).create(true).open(&self.jsonl)?;
-        writeln!(jsonl, "{}", serde_json::to_string(record).expect("record serialises"))?;
-        Ok(())
+    pub fn append(&self, record: &StepRecord) -> Result<(), MetricsError> {
+        let append = |path: &Path, line: String| -> Result<(), MetricsError> {
+            let mut file = OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(MetricsError::at(path))?;
+            writeln!(file, "{line}").map_err(MetricsError::at(path))
+        };
+        append(&self.csv, record.csv())?;
+        append(&self.jsonl, serde_json::to_string(record).expect("record serialises"))
     }
 
     /// Every record written so far.

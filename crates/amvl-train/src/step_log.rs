@@ -1,7 +1,7 @@
 //! The log lines of a run: a [`StepRecord`] per log step, appended to `metrics.csv` and
 //! `metrics.jsonl` and handed to the progress display.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::config::TrainConfig;
@@ -13,7 +13,6 @@ use crate::trainer::Progress;
 
 pub struct StepLog {
     metrics: MetricsLog,
-    run_dir: PathBuf,
     samples_per_step: u64,
     total_steps: u64,
     /// When the run started, counting the time of the runs it resumes.
@@ -39,13 +38,9 @@ impl StepLog {
         resumed_at: Option<u64>,
         elapsed_seconds: f64,
     ) -> Result<Self, TrainError> {
-        let metrics = MetricsLog::open(run_dir, resumed_at).map_err(|source| TrainError::Io {
-            path: run_dir.to_path_buf(),
-            source,
-        })?;
+        let metrics = MetricsLog::open(run_dir, resumed_at)?;
         Ok(Self {
             metrics,
-            run_dir: run_dir.to_path_buf(),
             samples_per_step: (train.batch_size * train.grad_accum) as u64,
             total_steps: train.steps,
             run_start: Instant::now() - Duration::from_secs_f64(elapsed_seconds),
@@ -77,10 +72,7 @@ impl StepLog {
             eta_seconds: per_step * (self.total_steps - at.step) as f64,
             diagnostics: at.diagnostics,
         };
-        self.metrics.append(&record).map_err(|source| TrainError::Io {
-            path: self.run_dir.clone(),
-            source,
-        })?;
+        self.metrics.append(&record)?;
         progress.record(&record, self.total_steps);
         Ok(())
     }

@@ -49,8 +49,14 @@ pub(super) fn split_files(dir: &Path, split: BlinkSplit) -> Result<Vec<PathBuf>,
     Ok(files)
 }
 
-/// Appends one record per row of `file` to `out`.
+/// Appends one record per row of `file` to `out`. The parquet reader panics on some malformed
+/// files; that comes back as an error naming the file.
 pub(super) fn read_file(file: &Path, split: BlinkSplit, out: &mut Vec<Record>) -> Result<(), DataError> {
+    amvl_core::contain::contain(|| read_file_unguarded(file, split, out))
+        .unwrap_or_else(|panic| Err(parquet_error(file, format!("the parquet reader failed: {panic}"))))
+}
+
+fn read_file_unguarded(file: &Path, split: BlinkSplit, out: &mut Vec<Record>) -> Result<(), DataError> {
     let f = fs::File::open(file).map_err(|e| DataError::io(file, e))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(f)
         .and_then(|b| b.with_batch_size(256).build())

@@ -17,7 +17,13 @@ use crate::target::{Target, TargetKind};
 pub struct BlinkTarget;
 
 /// (idx, question, choices, answer, images)
-type Row = (&'static str, &'static str, Vec<&'static str>, &'static str, [Option<Vec<u8>>; 4]);
+type Row = (
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+    &'static str,
+    [Option<Vec<u8>>; 4],
+);
 
 fn image_column(rows: &[Row], k: usize) -> ArrayRef {
     let fields = Fields::from(vec![
@@ -25,9 +31,16 @@ fn image_column(rows: &[Row], k: usize) -> ArrayRef {
         Field::new("path", DataType::Utf8, true),
     ]);
     let bytes: BinaryArray = rows.iter().map(|r| r.4[k].as_deref()).collect();
-    let paths: StringArray = rows.iter().map(|r| r.4[k].as_ref().map(|_| format!("{}_{k}.png", r.0))).collect();
+    let paths: StringArray = rows
+        .iter()
+        .map(|r| r.4[k].as_ref().map(|_| format!("{}_{k}.png", r.0)))
+        .collect();
     let nulls = NullBuffer::from(rows.iter().map(|r| r.4[k].is_some()).collect::<Vec<_>>());
-    Arc::new(StructArray::new(fields, vec![Arc::new(bytes), Arc::new(paths)], Some(nulls)))
+    Arc::new(StructArray::new(
+        fields,
+        vec![Arc::new(bytes), Arc::new(paths)],
+        Some(nulls),
+    ))
 }
 
 /// A parquet file in BLINK's layout.
@@ -40,11 +53,20 @@ fn parquet(rows: &[Row], compression: Compression) -> Vec<u8> {
         choices.append(true);
     }
     let mut columns: Vec<(&str, ArrayRef)> = vec![
-        ("idx", Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>()))),
-        ("question", Arc::new(StringArray::from(rows.iter().map(|r| r.1).collect::<Vec<_>>()))),
+        (
+            "idx",
+            Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
+        ),
+        (
+            "question",
+            Arc::new(StringArray::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())),
+        ),
         ("sub_task", Arc::new(StringArray::from(vec!["Counting"; rows.len()]))),
         ("choices", Arc::new(choices.finish())),
-        ("answer", Arc::new(StringArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>()))),
+        (
+            "answer",
+            Arc::new(StringArray::from(rows.iter().map(|r| r.3).collect::<Vec<_>>())),
+        ),
     ];
     for (k, name) in ["image_1", "image_2", "image_3", "image_4"].iter().enumerate() {
         columns.push((name, image_column(rows, k)));
@@ -65,10 +87,25 @@ impl Target for BlinkTarget {
 
     fn seeds(&self) -> Vec<Vec<u8>> {
         let rows: Vec<Row> = vec![
-            ("val_Counting_1", "How many?", vec!["1", "2", "3", "4"], "(C)", [Some(png(10, 8, 50)), None, None, None]),
-            ("val_Counting_2", "Which?", vec!["a", "b"], "(A)", [Some(png(4, 4, 60)), Some(png(3, 5, 7)), None, None]),
+            (
+                "val_Counting_1",
+                "How many?",
+                vec!["1", "2", "3", "4"],
+                "(C)",
+                [Some(png(10, 8, 50)), None, None, None],
+            ),
+            (
+                "val_Counting_2",
+                "Which?",
+                vec!["a", "b"],
+                "(A)",
+                [Some(png(4, 4, 60)), Some(png(3, 5, 7)), None, None],
+            ),
         ];
-        vec![parquet(&rows, Compression::SNAPPY), parquet(&rows[..1], Compression::UNCOMPRESSED)]
+        vec![
+            parquet(&rows, Compression::SNAPPY),
+            parquet(&rows[..1], Compression::UNCOMPRESSED),
+        ]
     }
 
     fn run(&self, bytes: &[u8], scratch: &Path) -> Result<(), String> {

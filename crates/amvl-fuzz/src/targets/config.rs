@@ -26,7 +26,10 @@ impl Target for ConfigTarget {
 
     fn hostile(&self) -> Vec<(String, Vec<u8>)> {
         vec![
-            ("huge-integer".into(), b"[train]\nsteps = 99999999999999999999999\n".to_vec()),
+            (
+                "huge-integer".into(),
+                b"[train]\nsteps = 99999999999999999999999\n".to_vec(),
+            ),
             ("negative-size".into(), b"[model.decoder]\nhidden_size = -1\n".to_vec()),
             ("nan-rate".into(), b"[train]\nlearning_rate = nan\n".to_vec()),
             ("deep-tables".into(), "[a]\n".repeat(10_000).into_bytes()),

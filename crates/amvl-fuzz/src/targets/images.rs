@@ -88,6 +88,8 @@ impl Target for ImageTarget {
     }
 
     fn run(&self, bytes: &[u8], _scratch: &Path) -> Result<(), String> {
-        decode_image(bytes, Path::new("case"), "fuzz").map(|_| ()).map_err(|e| e.to_string())
+        decode_image(bytes, Path::new("case"), "fuzz")
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }

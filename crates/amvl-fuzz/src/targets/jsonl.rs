@@ -27,7 +27,10 @@ impl Target for JsonlTarget {
     }
 
     fn hostile(&self) -> Vec<(String, Vec<u8>)> {
-        let long = format!(r#"{{"id":"x","question":"{}"}}"#, "q".repeat(amvl_data::limits::MAX_JSONL_LINE_BYTES));
+        let long = format!(
+            r#"{{"id":"x","question":"{}"}}"#,
+            "q".repeat(amvl_data::limits::MAX_JSONL_LINE_BYTES)
+        );
         let many = format!(
             r#"{{"id":"m","task":"t","images":[{}],"question":"q","options":["a","b"],"answer":"A"}}"#,
             vec![r#""a.png""#; 10_000].join(",")
@@ -35,8 +38,15 @@ impl Target for JsonlTarget {
         vec![
             ("line-over-limit".into(), long.into_bytes()),
             ("ten-thousand-images".into(), many.into_bytes()),
-            ("escaping-path".into(), br#"{"id":"e","task":"t","images":["/etc/passwd"],"question":"q","options":["a","b"],"answer":"A"}"#.to_vec()),
-            ("deep-nesting".into(), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+            (
+                "escaping-path".into(),
+                br#"{"id":"e","task":"t","images":["/etc/passwd"],"question":"q","options":["a","b"],"answer":"A"}"#
+                    .to_vec(),
+            ),
+            (
+                "deep-nesting".into(),
+                format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+            ),
             ("not-utf8".into(), vec![0xff, 0xfe, b'{', b'}']),
         ]
     }

@@ -44,9 +44,18 @@ impl Target for SafetensorsTarget {
         let bf16s: Vec<u8> = (0..8u16).flat_map(|i| (0x3f80 + i).to_le_bytes()).collect();
         let f16s: Vec<u8> = (0..6u16).flat_map(|i| (0x3c00 + i).to_le_bytes()).collect();
         let views = vec![
-            ("model.embed.weight", TensorView::new(Dtype::F32, vec![4, 6], &f32s).unwrap()),
-            ("model.norm.weight", TensorView::new(Dtype::BF16, vec![8], &bf16s).unwrap()),
-            ("model.proj.weight", TensorView::new(Dtype::F16, vec![1, 2, 3], &f16s).unwrap()),
+            (
+                "model.embed.weight",
+                TensorView::new(Dtype::F32, vec![4, 6], &f32s).unwrap(),
+            ),
+            (
+                "model.norm.weight",
+                TensorView::new(Dtype::BF16, vec![8], &bf16s).unwrap(),
+            ),
+            (
+                "model.proj.weight",
+                TensorView::new(Dtype::F16, vec![1, 2, 3], &f16s).unwrap(),
+            ),
         ];
         let mut metadata = std::collections::HashMap::new();
         metadata.insert("format".to_string(), "pt".to_string());
@@ -62,7 +71,10 @@ impl Target for SafetensorsTarget {
         };
         vec![
             ("header-length-max".into(), u64::MAX.to_le_bytes().to_vec()),
-            ("header-longer-than-file".into(), [1_000_000u64.to_le_bytes().as_slice(), b"{}"].concat()),
+            (
+                "header-longer-than-file".into(),
+                [1_000_000u64.to_le_bytes().as_slice(), b"{}"].concat(),
+            ),
             (
                 "terabyte-shape".into(),
                 with_header(&tensor("F32", "[1048576,1048576]", "[0,16]"), &[0; 16]),
@@ -79,7 +91,10 @@ impl Target for SafetensorsTarget {
                 "reversed-offsets".into(),
                 with_header(&tensor("F32", "[2]", "[8,0]"), &[0; 16]),
             ),
-            ("unknown-dtype".into(), with_header(&tensor("F128", "[1]", "[0,16]"), &[0; 16])),
+            (
+                "unknown-dtype".into(),
+                with_header(&tensor("F128", "[1]", "[0,16]"), &[0; 16]),
+            ),
             (
                 "size-not-shape".into(),
                 with_header(&tensor("U8", "[1,1,1,1,1,1,1,1,2]", "[0,3]"), &[0; 3]),

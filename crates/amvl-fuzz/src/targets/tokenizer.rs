@@ -12,7 +12,11 @@ pub struct TokenizerTarget {
 
 impl TokenizerTarget {
     pub fn new() -> Result<Self, String> {
-        let texts = ["How many circles are there?", "Which shape is left of the red square?", "two (B)"];
+        let texts = [
+            "How many circles are there?",
+            "Which shape is left of the red square?",
+            "two (B)",
+        ];
         let tok = AmvlTokenizer::train_on_texts(texts).map_err(|e| e.to_string())?;
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let path = dir.path().join("tokenizer.json");
@@ -35,7 +39,9 @@ impl Target for TokenizerTarget {
     fn run(&self, bytes: &[u8], scratch: &Path) -> Result<(), String> {
         let path = put(scratch, "tokenizer.json", bytes)?;
         let tok = AmvlTokenizer::from_file(&path).map_err(|e| e.to_string())?;
-        let ids = tok.encode("How many circles? <answer> (B)").map_err(|e| e.to_string())?;
+        let ids = tok
+            .encode("How many circles? <answer> (B)")
+            .map_err(|e| e.to_string())?;
         tok.decode(&ids, true).map_err(|e| e.to_string())?;
         Ok(())
     }
