@@ -6,6 +6,10 @@ use std::path::PathBuf;
 pub enum HfError {
     #[error("cannot read `{}`: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Damaged(#[from] amvl_core::manifest::ManifestError),
     #[error("`{}` is not valid JSON for this purpose: {source}", path.display())]
     Json { path: PathBuf, source: serde_json::Error },
     #[error("`{}` is not a valid safetensors file: {message}", path.display())]

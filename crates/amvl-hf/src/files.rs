@@ -25,7 +25,7 @@ pub fn is_pickle(path: &Path) -> bool {
 ///
 /// `path` is a checkpoint directory (`model.safetensors`, or the shards listed by
 /// `model.safetensors.index.json`) or a single `.safetensors` file. Pickles are refused, never
-/// opened.
+/// opened. A folder with a `manifest.json` (this project's exports) is verified against it.
 pub fn weight_files(path: &Path) -> Result<Vec<PathBuf>, HfError> {
     if path.is_file() {
         if is_pickle(path) {
@@ -33,6 +33,7 @@ pub fn weight_files(path: &Path) -> Result<Vec<PathBuf>, HfError> {
         }
         return Ok(vec![path.into()]);
     }
+    amvl_core::manifest::verify_if_present(path)?;
     let single = path.join(WEIGHTS_FILE);
     if single.is_file() {
         return Ok(vec![single]);

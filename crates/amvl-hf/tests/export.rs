@@ -123,3 +123,55 @@ fn siglip_round_trips_exactly() {
 fn clip_round_trips_exactly() {
     round_trip_vision("clip_vision", VisionArch::ClipVision);
 }
+
+#[test]
+fn an_export_carries_a_manifest_and_a_damaged_export_is_refused_by_file() {
+    let device = device();
+    let original = load_decoder(&fixture("llama"), &device).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    export_decoder(&original.model, &original.config, out.path()).unwrap();
+    assert!(out.path().join("manifest.json").is_file());
+    let weights = out.path().join("model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&weights, bytes).unwrap();
+    let err = load_decoder(out.path(), &device)
+        .err()
+        .expect("a damaged export")
+        .to_string();
+    assert!(err.contains("model.safetensors") && err.contains("damaged"), "{err}");
+}
+
+#[test]
+fn a_full_disk_during_an_export_names_the_file_and_leaves_no_partial_file() {
+    let device = device();
+    let original = load_decoder(&fixture("llama"), &device).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let disk = out.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8k", "tmpfs"])
+        .arg(&disk)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED a_full_disk_during_an_export…: cannot mount a tmpfs here (needs root)");
+        return;
+    }
+    let result = export_decoder(&original.model, &original.config, &disk);
+    let listing: Vec<_> = std::fs::read_dir(&disk)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    let _ = std::process::Command::new("umount").arg(&disk).status();
+    let err = result.err().expect("an 8 KiB disk is too small").to_string();
+    assert!(
+        err.contains("cannot write") && err.contains("model.safetensors"),
+        "{err}"
+    );
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(listing.is_empty(), "left behind: {listing:?}");
+}

@@ -268,3 +268,21 @@ fn a_full_disk_names_the_path_keeps_the_last_checkpoint_and_the_run_resumes_when
     );
     assert_eq!(parameters(&reference), parameters(&out));
 }
+
+#[test]
+fn a_full_disk_under_the_metrics_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    if !Path::new("/dev/full").exists() {
+        eprintln!("SKIPPED a_full_disk_under_the_metrics_file…: no /dev/full here");
+        return;
+    }
+    std::os::unix::fs::symlink("/dev/full", dir.path().join("metrics.csv")).unwrap();
+    let err = amvl_train::MetricsLog::open(dir.path(), None)
+        .err()
+        .expect("a full disk")
+        .to_string();
+    assert!(
+        err.contains("metrics.csv") && err.contains("No space left on device"),
+        "{err}"
+    );
+}

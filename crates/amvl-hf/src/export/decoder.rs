@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::HfError;
 use crate::decoder::{DecoderArch, EMBED_TOKENS, MODEL_PREFIX};
-use crate::export::writer::{TensorWriter, create_dir, write_json};
+use crate::export::writer::{TensorWriter, create_dir, write_json, write_manifest};
 use crate::files::WEIGHTS_FILE;
 
 /// Written as `max_position_embeddings`: amvl-decoder has no position limit, transformers
@@ -52,6 +52,7 @@ pub fn export_decoder(decoder: &Decoder, config: &DecoderConfig, dir: &Path) -> 
     }
     w.write(&dir.join(WEIGHTS_FILE))?;
     write_json(dir, "config.json", &hf_config(arch, config))?;
+    write_manifest(dir, &[WEIGHTS_FILE, "config.json"])?;
     Ok(arch)
 }
 

@@ -8,7 +8,7 @@ use burn::nn::LayerNorm;
 use serde_json::{Value, json};
 
 use crate::HfError;
-use crate::export::writer::{TensorWriter, create_dir, write_json};
+use crate::export::writer::{TensorWriter, create_dir, write_json, write_manifest};
 use crate::files::WEIGHTS_FILE;
 use crate::vision::VisionArch;
 
@@ -67,6 +67,7 @@ pub fn export_vision(model: &VisionTransformer, dir: &Path) -> Result<VisionArch
         "preprocessor_config.json",
         &json!({"image_mean": config.image_mean, "image_std": config.image_std}),
     )?;
+    write_manifest(dir, &[WEIGHTS_FILE, "config.json", "preprocessor_config.json"])?;
     Ok(arch)
 }
 

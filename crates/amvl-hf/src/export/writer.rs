@@ -53,18 +53,48 @@ impl TensorWriter {
             path: path.into(),
             message: e.to_string(),
         })?;
-        std::fs::write(path, bytes).map_err(|e| HfError::io(path, e))
+        write_file(path, &bytes)
     }
+}
+
+/// Writes `bytes` to `path` through a synced temporary file and a rename: a full disk or a crash
+/// leaves the previous file or none, never part of one.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), HfError> {
+    use std::io::Write;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        HfError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
+}
+
+/// Writes the folder's `manifest.json` over `files` (sizes and SHA-256s), last.
+pub(crate) fn write_manifest(dir: &Path, files: &[&str]) -> Result<(), HfError> {
+    amvl_core::manifest::Manifest::of_files(dir, files)?.write(dir)?;
+    Ok(())
 }
 
 /// Creates `dir` if needed and writes `json` to `dir/name`, pretty-printed.
 pub(crate) fn write_json(dir: &Path, name: &str, json: &serde_json::Value) -> Result<(), HfError> {
     let path = dir.join(name);
     let text = serde_json::to_string_pretty(json).expect("JSON values serialise");
-    std::fs::write(&path, text + "\n").map_err(|e| HfError::io(&path, e))
+    write_file(&path, (text + "\n").as_bytes())
 }
 
 /// Creates `dir` (and its parents) if needed.
 pub(crate) fn create_dir(dir: &Path) -> Result<(), HfError> {
-    std::fs::create_dir_all(dir).map_err(|e| HfError::io(dir, e))
+    std::fs::create_dir_all(dir).map_err(|source| HfError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
