@@ -136,10 +136,10 @@ fn an_export_carries_a_manifest_and_a_damaged_export_is_refused_by_file() {
     let last = bytes.len() - 1;
     bytes[last] ^= 0x40;
     std::fs::write(&weights, bytes).unwrap();
-    let err = load_decoder(out.path(), &device)
-        .err()
-        .expect("a damaged export")
-        .to_string();
+    let Err(err) = load_decoder(out.path(), &device) else {
+        panic!("a damaged export loaded");
+    };
+    let err = err.to_string();
     assert!(err.contains("model.safetensors") && err.contains("damaged"), "{err}");
 }
 
@@ -167,7 +167,10 @@ fn a_full_disk_during_an_export_names_the_file_and_leaves_no_partial_file() {
         .map(|e| e.file_name())
         .collect();
     let _ = std::process::Command::new("umount").arg(&disk).status();
-    let err = result.err().expect("an 8 KiB disk is too small").to_string();
+    let Err(err) = result else {
+        panic!("an 8 KiB disk is too small for the export");
+    };
+    let err = err.to_string();
     assert!(
         err.contains("cannot write") && err.contains("model.safetensors"),
         "{err}"

@@ -160,7 +160,7 @@ impl Checkpoints {
                 entry.path().is_dir().then(|| (step, entry.path()))
             })
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|b| std::cmp::Reverse(b.0));
         found.into_iter().map(|(_, path)| path).collect()
     }
 
