@@ -77,6 +77,14 @@ fn main() {
         // SAFETY: no other thread exists yet.
         unsafe { std::env::set_var("BURN_DEVICE", "flex") };
     }
+    // Held to the end of main: dropping it finalises MPI.
+    let _mpi = match start_collective() {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    };
     let result = amvl::core::threads::run_on_pool(0, move || match cli.command {
         Command::Train(args) => train_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
@@ -91,7 +99,38 @@ fn main() {
         Command::Fuzz(args) => fuzz_cmd::run(args),
     });
     if let Err(e) = result {
+        let collective = amvl_train::collective::global();
+        if collective.world_size() > 1 {
+            eprintln!(
+                "error (rank {} of {}): {e:#}",
+                collective.rank(),
+                collective.world_size()
+            );
+            collective.abort(1);
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+/// Under an MPI launcher, joins the MPI world (data-parallel training) and returns what keeps
+/// MPI initialised; otherwise nothing.
+fn start_collective() -> anyhow::Result<Option<Box<dyn std::any::Any>>> {
+    let Some(size) = amvl_train::collective::mpi_launch_size().filter(|&n| n > 1) else {
+        return Ok(None);
+    };
+    #[cfg(feature = "mpi")]
+    {
+        let _ = size;
+        let timeout = std::time::Duration::from_secs(300);
+        let (universe, mpi) =
+            amvl_train::collective::mpi::MpiCollective::init(timeout).map_err(|e| anyhow::anyhow!(e))?;
+        let _ = amvl_train::collective::set_global(std::sync::Arc::new(mpi));
+        Ok(Some(Box::new(universe)))
+    }
+    #[cfg(not(feature = "mpi"))]
+    anyhow::bail!(
+        "started by an MPI launcher with {size} ranks, but this xtask was built without MPI: \
+         build it with `--features mpi` (needs an MPI library and libclang)"
+    )
 }

@@ -136,3 +136,11 @@ pub fn for_stdout() -> Box<dyn Progress> {
         Box::new(LinePrinter)
     }
 }
+
+/// Prints nothing (the ranks other than 0 of a data-parallel run).
+pub struct Silent;
+
+impl Progress for Silent {
+    fn record(&mut self, _: &StepRecord, _: u64) {}
+    fn message(&mut self, _: &str) {}
+}

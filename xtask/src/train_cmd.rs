@@ -88,7 +88,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{}", config.loss.objective, config.train.seed)));
-    let mut device = parse_device(&args.device)?;
+    let collective = amvl_train::collective::global();
+    let rank0 = collective.rank() == 0;
+    let device_name = match args.device.as_str() {
+        // One device per rank on a multi-GPU machine: cuda:LOCAL_RANK.
+        name @ ("cuda" | "wgpu" | "vulkan") if collective.world_size() > 1 => {
+            format!("{name}:{}", collective.local_rank())
+        }
+        name => name.to_string(),
+    };
+    let mut device = parse_device(&device_name)?;
     let dtype = amvl::core::parse_float_dtype(&args.dtype)?;
     if dtype == amvl::burn::tensor::FloatDType::F16 {
         bail!(
@@ -96,7 +105,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
              underflow, and there are no f32 master weights); use --dtype bf16 (f32's range) or f32"
         );
     }
-    amvl::core::set_float_dtype(&mut device, &args.device, dtype)?;
+    amvl::core::set_float_dtype(&mut device, &device_name, dtype)?;
     let request = TrainRequest {
         pretrained: Pretrained {
             vision: args.init_vision.clone(),
@@ -109,9 +118,17 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         resume: args.resume,
         stop: StopAt(args.stop_after),
     };
-    let mut progress = progress::for_stdout();
+    let mut progress: Box<dyn amvl_train::Progress> = match (rank0, collective.world_size()) {
+        (true, 1) => progress::for_stdout(),
+        // MPI launchers hand rank 0 a pseudo-terminal the dashboard cannot drive.
+        (true, _) => Box::new(amvl_train::LinePrinter),
+        (false, _) => Box::new(progress::Silent),
+    };
     let started = std::time::Instant::now();
     let (outcome, config, tok) = run_training(&request, &device, progress.as_mut()).map_err(|e| anyhow!(e))?;
+    if !rank0 {
+        return Ok(());
+    }
     println!(
         "trained {} steps in {:.0} s; checkpoint {}",
         outcome.state.step,

@@ -148,6 +148,14 @@ impl AmvlTokenizer {
         Self::wrap(t)
     }
 
+    /// Reads the bytes of a `tokenizer.json`; `origin` names them in errors.
+    pub fn from_json_bytes(bytes: &[u8], origin: &str) -> Result<Self, DataError> {
+        let t = amvl_core::contain::contain(|| Tokenizer::from_bytes(bytes))
+            .map_err(|panic| terr(format!("{origin}: the tokenizer reader failed: {panic}")))?
+            .map_err(|e| terr(format!("{origin}: {e}")))?;
+        Self::wrap(t)
+    }
+
     /// Saves as `tokenizer.json` (compact, deterministic).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), DataError> {
         let path = path.as_ref();

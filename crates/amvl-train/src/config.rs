@@ -56,6 +56,9 @@ pub struct TrainConfig {
     /// slot, the per-item signal) and each loss term's gradient norm on the trunk, on the step's
     /// first micro-batch (up to three more forward and backward passes per log step).
     pub diagnostics: bool,
+    /// Data-parallel runs: seconds a collective operation may wait for the other ranks before
+    /// the run stops with an error naming it (a rank that died or hangs).
+    pub collective_timeout_s: u64,
 }
 
 impl Default for TrainConfig {
@@ -82,6 +85,7 @@ impl Default for TrainConfig {
             vision_lr_scale: 1.0,
             bucket_by_images: true,
             diagnostics: true,
+            collective_timeout_s: 300,
         }
     }
 }

@@ -77,6 +77,13 @@ pub enum TrainError {
     },
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    #[error(transparent)]
+    Collective(#[from] crate::collective::CollectiveError),
+    #[error(
+        "train.grad_accum = {grad_accum} is not a multiple of the world size {world}: each rank takes whole \
+         micro-batches of the step (batch_size × grad_accum items); set grad_accum to a multiple of {world}"
+    )]
+    WorldSize { grad_accum: usize, world: usize },
     #[error("data: {0}")]
     Data(#[from] DataError),
     #[error("metrics: {0}")]
@@ -122,6 +129,8 @@ pub enum RunError {
     NoModel { path: PathBuf, file: &'static str },
     #[error(transparent)]
     Lock(#[from] crate::run_lock::LockError),
+    #[error("rank 0 could not prepare the run: {0}")]
+    RankZero(String),
     #[error(transparent)]
     Damaged(#[from] amvl_core::manifest::ManifestError),
     #[error(transparent)]

@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod batches;
 pub mod bucketed_order;
 pub mod checkpoint;
+pub mod collective;
 pub mod config;
 pub mod data_order;
 pub mod diagnostics;

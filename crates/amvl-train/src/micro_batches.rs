@@ -59,6 +59,9 @@ pub struct MicroBatches {
     seed: u64,
     /// [slots, d_latent] of the latent noise, when the model has a latent block.
     latent_shape: Option<[usize; 2]>,
+    /// This process's share: the micro-batches `k` with `k mod world == rank`.
+    rank: usize,
+    world: usize,
 }
 
 impl MicroBatches {
@@ -73,14 +76,22 @@ impl MicroBatches {
             grad_accum: train.grad_accum,
             seed: train.seed,
             latent_shape,
+            rank: 0,
+            world: 1,
         })
     }
 
-    /// The non-empty micro-batches of optimizer step `step` on `device`, each with its latent
+    /// Only the micro-batches `k` of each step with `k mod world == rank` (data parallelism).
+    pub fn shard(mut self, rank: usize, world: usize) -> Self {
+        (self.rank, self.world) = (rank, world.max(1));
+        self
+    }
+
+    /// The non-empty micro-batches of optimizer step `step` (this process's share) on `device`, each with its latent
     /// noise [items, slots, d_latent] drawn from the run's seed, the step and the micro-batch.
     pub fn step(&mut self, step: u64, data: &dyn BatchSource, device: &Device) -> Result<Vec<MicroBatch>, TrainError> {
         let mut inputs = Vec::with_capacity(self.grad_accum);
-        for micro in 0..self.grad_accum {
+        for micro in (0..self.grad_accum).filter(|k| k % self.world == self.rank) {
             let number = step * self.grad_accum as u64 + micro as u64;
             let indices = self.order.micro_batch(number, self.batch_size);
             if indices.is_empty() {

@@ -12,7 +12,7 @@ use crate::atomic::write_atomic;
 use crate::batches::ItemBatches;
 use crate::checkpoint::Checkpoints;
 use crate::config::RunConfig;
-use crate::error::RunError;
+use crate::error::{RunError, TrainError};
 use crate::run_lock::{LOCK_FILE, RunLock};
 use crate::session::{DataSource, batcher, open_split, tokenizer};
 use crate::trainer::{Progress, StopAt, TrainOutcome, init_model, train};
@@ -98,20 +98,82 @@ pub fn prepare(request: &TrainRequest) -> Result<(RunConfig, AmvlTokenizer, AnyD
     Ok((config, tok, train_items))
 }
 
+/// [`prepare`] on rank 0, whose config and tokenizer then reach every rank (the run folder need
+/// not be shared); each rank opens the training data itself.
+fn prepare_distributed(
+    request: &TrainRequest,
+    collective: &dyn crate::collective::Collective,
+) -> Result<(RunConfig, AmvlTokenizer, AnyDataset), RunError> {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    enum Prepared {
+        Ready { config: String, tokenizer: Vec<u8> },
+        Failed(String),
+    }
+    let (mut bytes, own) = if collective.rank() == 0 {
+        match prepare(request) {
+            Ok((config, tok, items)) => {
+                let path = request.out.join(TOKENIZER_FILE);
+                let tokenizer = fs::read(&path).map_err(io_error(&path))?;
+                let config_text = toml::to_string_pretty(&config)?;
+                let ready = Prepared::Ready {
+                    config: config_text,
+                    tokenizer,
+                };
+                (
+                    serde_json::to_vec(&ready).expect("serialises"),
+                    Some(Ok((config, tok, items))),
+                )
+            }
+            Err(e) => (
+                serde_json::to_vec(&Prepared::Failed(e.to_string())).expect("serialises"),
+                Some(Err(e)),
+            ),
+        }
+    } else {
+        (Vec::new(), None)
+    };
+    collective
+        .broadcast(&mut bytes, "broadcast of the run config and tokenizer")
+        .map_err(TrainError::from)?;
+    if let Some(own) = own {
+        return own;
+    }
+    match serde_json::from_slice(&bytes).expect("rank 0's message") {
+        Prepared::Failed(message) => Err(RunError::RankZero(message)),
+        Prepared::Ready { config, tokenizer } => {
+            let config = RunConfig::parse(&config, "rank 0's config")?;
+            let tok = AmvlTokenizer::from_json_bytes(&tokenizer, "rank 0's tokenizer")?;
+            let train_items = open_split(&request.data, &config, Split::Train, config.data.train_per_task)?;
+            Ok((config, tok, train_items))
+        }
+    }
+}
+
 /// Trains in `request.out`; returns the outcome and the config in force.
 pub fn run_training(
     request: &TrainRequest,
     device: &Device,
     progress: &mut dyn Progress,
 ) -> Result<(TrainOutcome, RunConfig, AmvlTokenizer), RunError> {
-    let (_lock, stale) = RunLock::acquire(&request.out)?;
-    if let Some(holder) = stale {
-        progress.message(&format!(
-            "warning: {} was left by a trainer that is gone ({holder}); taking it over",
-            request.out.join(LOCK_FILE).display()
-        ));
-    }
-    let (config, tok, train_items) = prepare(request)?;
+    let collective = crate::collective::global();
+    let rank0 = collective.rank() == 0;
+    let _lock = if rank0 {
+        let (lock, stale) = RunLock::acquire(&request.out)?;
+        if let Some(holder) = stale {
+            progress.message(&format!(
+                "warning: {} was left by a trainer that is gone ({holder}); taking it over",
+                request.out.join(LOCK_FILE).display()
+            ));
+        }
+        Some(lock)
+    } else {
+        None
+    };
+    let (config, tok, train_items) = if collective.world_size() == 1 {
+        prepare(request)?
+    } else {
+        prepare_distributed(request, &*collective)?
+    };
     let batcher = batcher(&config, tok.clone());
     let source = ItemBatches {
         items: &train_items,
@@ -130,8 +192,11 @@ pub fn run_training(
     let has_checkpoint = !Checkpoints::new(request.out.join("checkpoints")).all().is_empty();
     let model = if request.resume && has_checkpoint {
         None
-    } else {
+    } else if rank0 {
         Some(build_model(&config, &pretrained_of(request)?, &device)?)
+    } else {
+        // Rank 0's parameters arrive by broadcast; the pretrained folders need not exist here.
+        Some(build_model(&config, &Pretrained::default(), &device)?)
     };
     let outcome = train(
         &config,
@@ -143,7 +208,7 @@ pub fn run_training(
         request.stop,
         progress,
     )?;
-    if outcome.state.step == config.train.steps {
+    if outcome.state.step == config.train.steps && rank0 {
         save_model(&outcome.model, &request.out.join(FINAL_MODEL_FILE))?;
     }
     Ok((outcome, config, tok))

@@ -209,6 +209,47 @@ impl TrainStep {
         grads
     }
 
+    /// Sums `grads` over the ranks of `collective` (data parallelism): the terms read, the
+    /// finite flag, then, when every rank's terms were finite, the gradients (the vision tower's
+    /// apart when it has its own learning rate). The identity in a single process.
+    pub fn all_reduce(
+        &self,
+        mut grads: StepGradients,
+        model: &AmvlModel,
+        collective: &dyn crate::collective::Collective,
+        step: u64,
+    ) -> Result<StepGradients, crate::collective::CollectiveError> {
+        use crate::collective::sync::all_reduce_gradients;
+        if collective.world_size() == 1 {
+            return Ok(grads);
+        }
+        let on_device = grads
+            .on_device
+            .take()
+            .map(|t| t.into_data().try_into_vec_as::<f32>().expect("loss terms"));
+        let mut small = vec![f32::from(u8::from(!grads.finite))];
+        small.extend(grads.read);
+        small.extend(on_device.clone().unwrap_or_else(|| vec![0.0; 6]));
+        collective.all_reduce_sum(&mut small, &format!("all-reduce of step {step}'s loss terms"))?;
+        grads.finite = small[0] == 0.0;
+        grads.read.copy_from_slice(&small[1..7]);
+        if on_device.is_some() {
+            let device = model.devices().into_iter().next().expect("a device");
+            grads.on_device = Some(Tensor::<1>::from_floats(&small[7..13], &device));
+        }
+        if !grads.finite {
+            return Ok(grads);
+        }
+        let operation = format!("all-reduce of step {step}'s gradients");
+        let reduced = all_reduce_gradients(grads.all.grads(), model, collective, &operation)?;
+        grads.all.accumulate(model, reduced);
+        if self.vision_lr_scale.is_some() {
+            let reduced = all_reduce_gradients(grads.vision.grads(), &model.vision, collective, &operation)?;
+            grads.vision.accumulate(&model.vision, reduced);
+        }
+        Ok(grads)
+    }
+
     /// One AdamW step of `model` along `grads` at learning rate `lr` (the vision tower at
     /// `lr · vision_lr_scale` when that is not 1).
     pub fn apply(&self, model: AmvlModel, optim: &mut ModuleOptimizer, grads: StepGradients, lr: f64) -> AmvlModel {

@@ -109,15 +109,27 @@ pub fn train(
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, TrainError> {
     let train = &config.train;
+    let collective = crate::collective::global();
+    let (rank, world) = (collective.rank(), collective.world_size());
+    if train.grad_accum % world != 0 {
+        return Err(TrainError::WorldSize {
+            grad_accum: train.grad_accum,
+            world,
+        });
+    }
+    collective.set_timeout(train.collective_timeout_s);
     let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
-    let (mut model, mut optim, mut state) = starting_point(config, &checkpoints, device, model, resume, progress)?;
-    let log = StepLog::open(run_dir, train, resume.then_some(state.step), state.elapsed_seconds)?;
+    let (model, optim, state) = starting_point(config, &checkpoints, device, model, resume && rank == 0, progress)?;
+    let (mut model, mut optim, mut state) = share_starting_point(model, optim, state, &*collective)?;
+    let log = (rank == 0)
+        .then(|| StepLog::open(run_dir, train, resume.then_some(state.step), state.elapsed_seconds))
+        .transpose()?;
     let loss = AmvlLoss::new(config.loss.clone());
     let built = config.model_to_build();
     let latent_shape = built
         .has_latent()
         .then_some([built.latent.slots, built.latent.d_latent]);
-    let mut micro_batches = MicroBatches::new(train, data, latent_shape)?;
+    let mut micro_batches = MicroBatches::new(train, data, latent_shape)?.shard(rank, world);
     let runner = TrainStep::new(train);
     let mut window = LossWindow::new(train.check_every);
     let mut last_checkpoint = checkpoints
@@ -129,13 +141,14 @@ pub fn train(
         let lr = learning_rate(train, step);
         let inputs = micro_batches.step(step, data, device)?;
         let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);
-        let diagnostics = (train.diagnostics && logs_next)
+        let diagnostics = (train.diagnostics && logs_next && rank == 0)
             .then(|| {
                 let first = inputs.first();
                 first.map(|(batch, noise)| crate::diagnostics::measure(&model, &loss, step, batch, noise.clone()))
             })
             .flatten();
-        let mut grads = runner.gradients(&loss, &model, inputs, step, device);
+        let grads = runner.gradients(&loss, &model, inputs, step, device);
+        let mut grads = runner.all_reduce(grads, &model, &*collective, step)?;
         if !grads.finite {
             if train.skip_nonfinite {
                 state.step += 1;
@@ -174,9 +187,12 @@ pub fn train(
                 lr,
                 diagnostics,
             };
-            log.write(at, window.take(), progress)?;
+            let means = window.take();
+            if let Some(log) = &log {
+                log.write(at, means, progress)?;
+            }
         }
-        if checkpoint_now {
+        if checkpoint_now && let Some(log) = &log {
             state.elapsed_seconds = log.elapsed_seconds();
             let path = checkpoints.save(&model, &optim, &state)?;
             last_checkpoint = path.display().to_string();
@@ -186,14 +202,37 @@ pub fn train(
         }
     }
     progress.finish();
-    let last_checkpoint = checkpoints
-        .latest()
-        .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?;
+    let last_checkpoint = if rank == 0 {
+        checkpoints
+            .latest()
+            .ok_or_else(|| CheckpointError::Missing(checkpoints.dir.clone()))?
+    } else {
+        checkpoints.dir.join(format!("step-{:08}", state.step))
+    };
     Ok(TrainOutcome {
         model,
         state,
         last_checkpoint,
     })
+}
+
+/// Rank 0's starting point (parameters, optimizer state, train state) on every rank.
+fn share_starting_point(
+    model: AmvlModel,
+    optim: ModuleOptimizer,
+    state: TrainState,
+    collective: &dyn crate::collective::Collective,
+) -> Result<(AmvlModel, ModuleOptimizer, TrainState), TrainError> {
+    use crate::collective::sync::{broadcast_model, broadcast_optimizer};
+    if collective.world_size() == 1 {
+        return Ok((model, optim, state));
+    }
+    let mut bytes = serde_json::to_vec(&state).expect("state serialises");
+    collective.broadcast(&mut bytes, "broadcast of the train state")?;
+    let state: TrainState = serde_json::from_slice(&bytes).expect("rank 0's state");
+    let model = broadcast_model(model, collective)?;
+    let optim = broadcast_optimizer(optim, collective)?;
+    Ok((model, optim, state))
 }
 
 /// The model (the given one or one from the seed), its optimizer and the step to start from:

@@ -1,0 +1,112 @@
+//! Data parallelism across processes: the collective operations the trainer needs (all-reduce of
+//! the gradients, broadcast of the run config, tokenizer, parameters and optimizer state, a
+//! barrier), one process-wide [`Collective`] that defaults to [`SingleProcess`], and an MPI
+//! implementation behind the `mpi` feature.
+//!
+//! Each rank runs the step's micro-batches `k` with `k mod world_size == rank` (so
+//! `train.grad_accum` must be a multiple of the world size); the gradients are summed across
+//! ranks in a fixed order, so the run is the single-process run with the same config up to float
+//! rounding. Rank 0 alone writes the run folder.
+
+#[cfg(feature = "mpi")]
+pub mod mpi;
+pub mod sync;
+
+use std::sync::{Arc, OnceLock};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CollectiveError {
+    #[error(
+        "rank {rank}: {operation} did not complete within {seconds} s: another rank died or hangs \
+         (train.collective_timeout_s sets the limit)"
+    )]
+    Timeout {
+        rank: usize,
+        operation: String,
+        seconds: u64,
+    },
+    #[error("rank {rank}: {operation} failed: {message}")]
+    Failed {
+        rank: usize,
+        operation: String,
+        message: String,
+    },
+}
+
+/// The collective operations of data-parallel training. Every rank calls the same operations in
+/// the same order.
+pub trait Collective: Send + Sync {
+    fn rank(&self) -> usize;
+    fn world_size(&self) -> usize;
+    /// This rank's index among the ranks on its machine (picks `cuda:LOCAL_RANK`).
+    fn local_rank(&self) -> usize;
+    /// Element-wise sum over all ranks, in place (every rank gets the same values).
+    fn all_reduce_sum(&self, values: &mut [f32], operation: &str) -> Result<(), CollectiveError>;
+    /// Rank 0's `bytes` on every rank.
+    fn broadcast(&self, bytes: &mut Vec<u8>, operation: &str) -> Result<(), CollectiveError>;
+    fn barrier(&self, operation: &str) -> Result<(), CollectiveError>;
+    /// The longest any later operation waits for the other ranks.
+    fn set_timeout(&self, _seconds: u64) {}
+    /// Stops every rank (after an error on one of them).
+    fn abort(&self, code: i32) -> !;
+}
+
+/// One process: every operation is the identity.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SingleProcess;
+
+impl Collective for SingleProcess {
+    fn rank(&self) -> usize {
+        0
+    }
+    fn world_size(&self) -> usize {
+        1
+    }
+    fn local_rank(&self) -> usize {
+        0
+    }
+    fn all_reduce_sum(&self, _: &mut [f32], _: &str) -> Result<(), CollectiveError> {
+        Ok(())
+    }
+    fn broadcast(&self, _: &mut Vec<u8>, _: &str) -> Result<(), CollectiveError> {
+        Ok(())
+    }
+    fn barrier(&self, _: &str) -> Result<(), CollectiveError> {
+        Ok(())
+    }
+    fn abort(&self, code: i32) -> ! {
+        std::process::exit(code)
+    }
+}
+
+static GLOBAL: OnceLock<Arc<dyn Collective>> = OnceLock::new();
+
+/// Makes `collective` the process's (once, before training; later calls are refused).
+pub fn set_global(collective: Arc<dyn Collective>) -> Result<(), Arc<dyn Collective>> {
+    GLOBAL.set(collective)
+}
+
+/// The process's collective: the one set with [`set_global`], else [`SingleProcess`].
+pub fn global() -> Arc<dyn Collective> {
+    GLOBAL.get().cloned().unwrap_or_else(|| Arc::new(SingleProcess))
+}
+
+/// Whether this process is one of several.
+pub fn is_distributed() -> bool {
+    global().world_size() > 1
+}
+
+/// The world size an MPI launcher (`mpirun`, `mpiexec`, `srun --mpi=…`) gave this process, if
+/// one started it.
+pub fn mpi_launch_size() -> Option<usize> {
+    [
+        "OMPI_COMM_WORLD_SIZE",
+        "PMI_SIZE",
+        "PMIX_SIZE",
+        "MPI_LOCALNRANKS",
+        "SLURM_NTASKS",
+    ]
+    .iter()
+    .take(4)
+    .find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
