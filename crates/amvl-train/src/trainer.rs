@@ -138,6 +138,9 @@ pub fn train(
         .unwrap_or_else(|| "none".into());
     while state.step < train.steps {
         let step = state.step;
+        if world > 1 {
+            crate::collective::chaos_fault(rank, step);
+        }
         let lr = learning_rate(train, step);
         let inputs = micro_batches.step(step, data, device)?;
         let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);

@@ -110,3 +110,28 @@ pub fn mpi_launch_size() -> Option<usize> {
     .take(4)
     .find_map(|v| std::env::var(v).ok()?.parse().ok())
 }
+
+/// `AMVL_CHAOS_RANK_FAULT=RANK:STEP:exit|hang`: rank RANK dies (exit code 3) or hangs when it
+/// reaches optimizer step STEP, so tests can check that the other ranks stop with a clear error.
+pub const CHAOS_RANK_FAULT_ENV: &str = "AMVL_CHAOS_RANK_FAULT";
+
+/// Acts out [`CHAOS_RANK_FAULT_ENV`] when it names this rank and step.
+pub fn chaos_fault(rank: usize, step: u64) {
+    let Ok(spec) = std::env::var(CHAOS_RANK_FAULT_ENV) else {
+        return;
+    };
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [r, s, what] = parts[..] else {
+        return;
+    };
+    if r.parse() != Ok(rank) || s.parse() != Ok(step) {
+        return;
+    }
+    match what {
+        "exit" => std::process::exit(3),
+        "hang" => loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        },
+        _ => {}
+    }
+}

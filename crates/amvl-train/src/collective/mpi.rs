@@ -51,6 +51,14 @@ impl MpiCollective {
         Ok((universe, collective))
     }
 
+    /// An operation that timed out cannot be cancelled: say why, then stop every rank.
+    fn stop_all(&self, world: &SimpleCommunicator, outcome: &Result<(), CollectiveError>) -> ! {
+        if let Err(e) = outcome {
+            eprintln!("error: {e}");
+        }
+        world.abort(2)
+    }
+
     fn wait<F: FnMut() -> bool>(&self, operation: &str, mut done: F) -> Result<(), CollectiveError> {
         let timeout = Duration::from_secs(self.timeout_s.load(Ordering::Relaxed));
         let start = Instant::now();
@@ -94,9 +102,8 @@ impl Collective for MpiCollective {
                     false
                 }
             });
-            if let Some(request) = request {
-                // The operation cannot be cancelled; the process aborts after reporting.
-                std::mem::forget(request);
+            if request.is_some() {
+                self.stop_all(&world, &outcome);
             }
         });
         outcome
@@ -117,8 +124,8 @@ impl Collective for MpiCollective {
                         false
                     }
                 });
-                if let Some(request) = request {
-                    std::mem::forget(request);
+                if request.is_some() {
+                    self.stop_all(&world, &outcome);
                 }
             });
             outcome?;
@@ -136,8 +143,8 @@ impl Collective for MpiCollective {
                     false
                 }
             });
-            if let Some(request) = request {
-                std::mem::forget(request);
+            if request.is_some() {
+                self.stop_all(&world, &outcome);
             }
         });
         outcome
@@ -153,8 +160,8 @@ impl Collective for MpiCollective {
                 false
             }
         });
-        if let Some(request) = request {
-            std::mem::forget(request);
+        if request.is_some() {
+            self.stop_all(&world, &outcome);
         }
         outcome
     }
