@@ -123,6 +123,24 @@ fn start_collective() -> anyhow::Result<Option<Box<dyn std::any::Any>>> {
     {
         let _ = size;
         let timeout = std::time::Duration::from_secs(300);
+        // `--collective nccl` (or AMVL_COLLECTIVE=nccl): the gradients go over NCCL.
+        let nccl = std::env::args().any(|a| a == "--collective=nccl")
+            || std::env::args()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|w| w[0] == "--collective" && w[1] == "nccl")
+            || std::env::var("AMVL_COLLECTIVE").is_ok_and(|v| v == "nccl");
+        if nccl {
+            #[cfg(feature = "nccl")]
+            {
+                let (universe, collective) =
+                    amvl_train::collective::nccl::NcclCollective::init(timeout).map_err(|e| anyhow::anyhow!(e))?;
+                let _ = amvl_train::collective::set_global(std::sync::Arc::new(collective));
+                return Ok(Some(Box::new(universe)));
+            }
+            #[cfg(not(feature = "nccl"))]
+            anyhow::bail!("--collective nccl: this xtask was built without the `nccl` feature");
+        }
         let (universe, mpi) =
             amvl_train::collective::mpi::MpiCollective::init(timeout).map_err(|e| anyhow::anyhow!(e))?;
         let _ = amvl_train::collective::set_global(std::sync::Arc::new(mpi));

@@ -60,6 +60,10 @@ pub struct TrainArgs {
     /// Keep a part fixed: vision and/or decoder (repeat or comma-separate).
     #[arg(long, value_delimiter = ',')]
     pub freeze: Vec<String>,
+    /// Under an MPI launcher: `mpi` (the gradients over MPI, any device) or `nccl` (over NCCL,
+    /// `cuda` devices; needs the `nccl` feature).
+    #[arg(long, default_value = "mpi", value_parser = ["mpi", "nccl"])]
+    pub collective: String,
     /// Evaluation splits.
     #[arg(long, default_value = "test-id,test-ood", value_delimiter = ',')]
     pub split: Vec<amvl_data::Split>,

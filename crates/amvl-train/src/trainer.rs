@@ -111,7 +111,7 @@ pub fn train(
     let train = &config.train;
     let collective = crate::collective::global();
     let (rank, world) = (collective.rank(), collective.world_size());
-    if train.grad_accum % world != 0 {
+    if !train.grad_accum.is_multiple_of(world) {
         return Err(TrainError::WorldSize {
             grad_accum: train.grad_accum,
             world,

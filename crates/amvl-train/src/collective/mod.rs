@@ -10,6 +10,8 @@
 
 #[cfg(feature = "mpi")]
 pub mod mpi;
+#[cfg(feature = "nccl")]
+pub mod nccl;
 pub mod sync;
 
 use std::sync::{Arc, OnceLock};

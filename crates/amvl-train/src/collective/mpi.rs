@@ -51,6 +51,11 @@ impl MpiCollective {
         Ok((universe, collective))
     }
 
+    /// The current deadline of an operation, in seconds.
+    pub fn timeout_s(&self) -> u64 {
+        self.timeout_s.load(Ordering::Relaxed)
+    }
+
     /// An operation that timed out cannot be cancelled: say why, then stop every rank.
     fn stop_all(&self, world: &SimpleCommunicator, outcome: &Result<(), CollectiveError>) -> ! {
         if let Err(e) = outcome {
