@@ -116,12 +116,11 @@ fn main() {
 /// Under an MPI launcher, joins the MPI world (data-parallel training) and returns what keeps
 /// MPI initialised; otherwise nothing.
 fn start_collective() -> anyhow::Result<Option<Box<dyn std::any::Any>>> {
-    let Some(size) = amvl_train::collective::mpi_launch_size().filter(|&n| n > 1) else {
+    if !amvl_train::collective::launched_by_mpi() {
         return Ok(None);
-    };
+    }
     #[cfg(feature = "mpi")]
     {
-        let _ = size;
         let timeout = std::time::Duration::from_secs(300);
         // `--collective nccl` (or AMVL_COLLECTIVE=nccl): the gradients go over NCCL.
         let nccl = std::env::args().any(|a| a == "--collective=nccl")
@@ -147,8 +146,16 @@ fn start_collective() -> anyhow::Result<Option<Box<dyn std::any::Any>>> {
         Ok(Some(Box::new(universe)))
     }
     #[cfg(not(feature = "mpi"))]
-    anyhow::bail!(
-        "started by an MPI launcher with {size} ranks, but this xtask was built without MPI: \
-         build it with `--features mpi` (needs an MPI library and libclang)"
-    )
+    {
+        let ranks = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok()?.parse::<usize>().ok());
+        if ranks == Some(1) {
+            return Ok(None);
+        }
+        anyhow::bail!(
+            "started by an MPI launcher, but this xtask was built without MPI: build it with \
+             `--features mpi` (needs an MPI library and libclang) to train data-parallel"
+        )
+    }
 }

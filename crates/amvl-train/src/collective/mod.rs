@@ -98,19 +98,11 @@ pub fn is_distributed() -> bool {
     global().world_size() > 1
 }
 
-/// The world size an MPI launcher (`mpirun`, `mpiexec`, `srun --mpi=…`) gave this process, if
-/// one started it.
-pub fn mpi_launch_size() -> Option<usize> {
-    [
-        "OMPI_COMM_WORLD_SIZE",
-        "PMI_SIZE",
-        "PMIX_SIZE",
-        "MPI_LOCALNRANKS",
-        "SLURM_NTASKS",
-    ]
-    .iter()
-    .take(4)
-    .find_map(|v| std::env::var(v).ok()?.parse().ok())
+/// Whether an MPI launcher (`mpirun`, `mpiexec`, `srun --mpi=pmi2|pmix`) started this process.
+pub fn launched_by_mpi() -> bool {
+    ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
 }
 
 /// `AMVL_CHAOS_RANK_FAULT=RANK:STEP:exit|hang`: rank RANK dies (exit code 3) or hangs when it
