@@ -47,7 +47,8 @@ pub fn png_declaring(width: u32, height: u32) -> Vec<u8> {
     bytes
 }
 
-fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
+/// A valid JPEG whose start-of-frame declares `width` × `height`.
+pub fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
     let mut bytes = encode(8, 8, 3, image::ImageFormat::Jpeg);
     if let Some(sof) = bytes.windows(2).position(|w| w == [0xFF, 0xC0]) {
         bytes[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());

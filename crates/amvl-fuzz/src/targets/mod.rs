@@ -18,7 +18,7 @@ pub use blink::BlinkTarget;
 pub use checkpoint::CheckpointTarget;
 pub use config::ConfigTarget;
 pub use generate_image::GenerateImageTarget;
-pub use images::{ImageTarget, png, png_declaring};
+pub use images::{ImageTarget, jpeg_declaring, png, png_declaring};
 pub use jsonl::JsonlTarget;
 pub use safetensors_file::SafetensorsTarget;
 pub use tokenizer::TokenizerTarget;

@@ -4,6 +4,7 @@
 
 use mpi::collective::SystemOperation;
 use mpi::environment::Universe;
+use mpi::request::{Request, Scope};
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 use std::sync::Mutex;
@@ -56,30 +57,35 @@ impl MpiCollective {
         self.timeout_s.load(Ordering::Relaxed)
     }
 
-    /// An operation that timed out cannot be cancelled: say why, then stop every rank.
-    fn stop_all(&self, world: &SimpleCommunicator, outcome: &Result<(), CollectiveError>) -> ! {
-        if let Err(e) = outcome {
-            eprintln!("error: {e}");
-        }
-        world.abort(2)
-    }
-
-    fn wait<F: FnMut() -> bool>(&self, operation: &str, mut done: F) -> Result<(), CollectiveError> {
+    /// Waits for `request` until the deadline. An operation that timed out cannot be cancelled:
+    /// the error is printed and every rank is stopped.
+    fn complete<'a, D: ?Sized, S: Scope<'a>>(
+        &self,
+        world: &SimpleCommunicator,
+        request: Request<'a, D, S>,
+        operation: &str,
+    ) -> Result<(), CollectiveError> {
         let timeout = Duration::from_secs(self.timeout_s.load(Ordering::Relaxed));
         let start = Instant::now();
         let mut pause = Duration::from_micros(20);
-        while !done() {
+        let mut request = request;
+        loop {
+            match request.test() {
+                Ok(_) => return Ok(()),
+                Err(pending) => request = pending,
+            }
             if start.elapsed() > timeout {
-                return Err(CollectiveError::Timeout {
+                let error = CollectiveError::Timeout {
                     rank: self.rank,
                     operation: operation.to_string(),
                     seconds: timeout.as_secs(),
-                });
+                };
+                eprintln!("error: {error}");
+                world.abort(2)
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(5));
         }
-        Ok(())
     }
 }
 
@@ -97,78 +103,30 @@ impl Collective for MpiCollective {
     fn all_reduce_sum(&self, values: &mut [f32], operation: &str) -> Result<(), CollectiveError> {
         let world = self.world.lock().expect("the communicator");
         let send = values.to_vec();
-        let mut outcome = Ok(());
         mpi::request::scope(|scope| {
-            let mut request = Some(world.immediate_all_reduce_into(scope, &send[..], values, SystemOperation::sum()));
-            outcome = self.wait(operation, || match request.take().map(|r| r.test()) {
-                Some(Ok(_)) | None => true,
-                Some(Err(r)) => {
-                    request = Some(r);
-                    false
-                }
-            });
-            if request.is_some() {
-                self.stop_all(&world, &outcome);
-            }
-        });
-        outcome
+            let request = world.immediate_all_reduce_into(scope, &send[..], values, SystemOperation::sum());
+            self.complete(&world, request, operation)
+        })
     }
 
     fn broadcast(&self, bytes: &mut Vec<u8>, operation: &str) -> Result<(), CollectiveError> {
-        let mut len = [bytes.len() as u64];
-        {
-            let world = self.world.lock().expect("the communicator");
-            let root = world.process_at_rank(0);
-            let mut outcome = Ok(());
-            mpi::request::scope(|scope| {
-                let mut request = Some(root.immediate_broadcast_into(scope, &mut len[..]));
-                outcome = self.wait(operation, || match request.take().map(|r| r.test()) {
-                    Some(Ok(_)) | None => true,
-                    Some(Err(r)) => {
-                        request = Some(r);
-                        false
-                    }
-                });
-                if request.is_some() {
-                    self.stop_all(&world, &outcome);
-                }
-            });
-            outcome?;
-        }
-        bytes.resize(len[0] as usize, 0);
         let world = self.world.lock().expect("the communicator");
         let root = world.process_at_rank(0);
-        let mut outcome = Ok(());
+        let mut len = [bytes.len() as u64];
         mpi::request::scope(|scope| {
-            let mut request = Some(root.immediate_broadcast_into(scope, &mut bytes[..]));
-            outcome = self.wait(operation, || match request.take().map(|r| r.test()) {
-                Some(Ok(_)) | None => true,
-                Some(Err(r)) => {
-                    request = Some(r);
-                    false
-                }
-            });
-            if request.is_some() {
-                self.stop_all(&world, &outcome);
-            }
-        });
-        outcome
+            let request = root.immediate_broadcast_into(scope, &mut len[..]);
+            self.complete(&world, request, operation)
+        })?;
+        bytes.resize(len[0] as usize, 0);
+        mpi::request::scope(|scope| {
+            let request = root.immediate_broadcast_into(scope, &mut bytes[..]);
+            self.complete(&world, request, operation)
+        })
     }
 
     fn barrier(&self, operation: &str) -> Result<(), CollectiveError> {
         let world = self.world.lock().expect("the communicator");
-        let mut request = Some(world.immediate_barrier());
-        let outcome = self.wait(operation, || match request.take().map(|r| r.test()) {
-            Some(Ok(_)) | None => true,
-            Some(Err(r)) => {
-                request = Some(r);
-                false
-            }
-        });
-        if request.is_some() {
-            self.stop_all(&world, &outcome);
-        }
-        outcome
+        self.complete(&world, world.immediate_barrier(), operation)
     }
 
     fn set_timeout(&self, seconds: u64) {

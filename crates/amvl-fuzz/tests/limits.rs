@@ -4,6 +4,7 @@
 use amvl_data::image_io::decode_image;
 use amvl_data::limits::{MAX_IMAGE_PIXELS, MAX_IMAGES_PER_ITEM, MAX_JSONL_LINE_BYTES};
 use amvl_data::{DataError, ImageProblem, JsonlDataset, JsonlOptions};
+use amvl_fuzz::targets::{jpeg_declaring, png_declaring};
 use std::io::Cursor;
 use std::path::Path;
 
@@ -11,26 +12,6 @@ fn encoded(format: image::ImageFormat) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(4, 4, image::Rgb([10, 200, 30]));
     let mut bytes = Vec::new();
     img.write_to(&mut Cursor::new(&mut bytes), format).unwrap();
-    bytes
-}
-
-/// A valid PNG whose header declares `width` × `height` (with a correct CRC).
-fn png_declaring(width: u32, height: u32) -> Vec<u8> {
-    let mut bytes = encoded(image::ImageFormat::Png);
-    // Signature (8), IHDR length (4), "IHDR" (4), then width and height.
-    bytes[16..20].copy_from_slice(&width.to_be_bytes());
-    bytes[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32fast::hash(&bytes[12..29]);
-    bytes[29..33].copy_from_slice(&crc.to_be_bytes());
-    bytes
-}
-
-/// A valid JPEG whose start-of-frame declares `width` × `height`.
-fn jpeg_declaring(width: u16, height: u16) -> Vec<u8> {
-    let mut bytes = encoded(image::ImageFormat::Jpeg);
-    let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).expect("baseline JPEG");
-    bytes[sof + 5..sof + 7].copy_from_slice(&height.to_be_bytes());
-    bytes[sof + 7..sof + 9].copy_from_slice(&width.to_be_bytes());
     bytes
 }
 
