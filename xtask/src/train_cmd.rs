@@ -24,6 +24,10 @@ pub struct TrainArgs {
     /// supports it (pure bf16, no f32 master weights; f16 is refused: its range is too small).
     #[arg(long, default_value = "f32")]
     pub dtype: String,
+    /// `bf16-mixed`: f32 master parameters and AdamW state, forward and backward in bf16 (sets
+    /// the device's float dtype to bf16 and `train.precision`); `f32`: as `--dtype` says.
+    #[arg(long)]
+    pub precision: Option<amvl_train::precision::Precision>,
     /// Objective: amvl, amvl_reverse_first, ntp_only, fwd, rev, elbo, dreamer, no_latent.
     #[arg(long)]
     pub variant: Option<Objective>,
@@ -102,7 +106,16 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
         name => name.to_string(),
     };
     let mut device = parse_device(&device_name)?;
-    let dtype = amvl::core::parse_float_dtype(&args.dtype)?;
+    let mut dtype = amvl::core::parse_float_dtype(&args.dtype)?;
+    if let Some(precision) = args.precision {
+        config.train.precision = precision;
+    }
+    if config.train.precision == amvl_train::precision::Precision::Bf16Mixed {
+        if dtype != amvl::burn::tensor::FloatDType::F32 && dtype != amvl::burn::tensor::FloatDType::BF16 {
+            bail!("--precision bf16-mixed computes in bf16; drop --dtype {}", args.dtype);
+        }
+        dtype = amvl::burn::tensor::FloatDType::BF16;
+    }
     if dtype == amvl::burn::tensor::FloatDType::F16 {
         bail!(
             "--dtype f16: training in pure f16 diverges (AdamW's ε = 1e-8 and small squared gradients \
@@ -151,7 +164,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<()> {
     if args.no_eval {
         return Ok(());
     }
-    let model = outcome.model.valid();
+    let model = amvl::core::to_device_dtype(outcome.model.valid(), &device);
     let report = run_eval(
         &out,
         &model,

@@ -59,6 +59,10 @@ pub struct TrainConfig {
     /// Data-parallel runs: seconds a collective operation may wait for the other ranks before
     /// the run stops with an error naming it (a rank that died or hangs).
     pub collective_timeout_s: u64,
+    /// `"bf16-mixed"`: f32 master parameters and AdamW state, forward and backward in bf16 (the
+    /// device's float dtype must be bf16: `cargo xtask train --precision bf16-mixed` sets both).
+    /// `"device"` (default): everything in the device's float dtype.
+    pub precision: crate::precision::Precision,
 }
 
 impl Default for TrainConfig {
@@ -86,6 +90,7 @@ impl Default for TrainConfig {
             bucket_by_images: true,
             diagnostics: true,
             collective_timeout_s: 300,
+            precision: crate::precision::Precision::Device,
         }
     }
 }

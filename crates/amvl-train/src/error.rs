@@ -84,6 +84,18 @@ pub enum TrainError {
          micro-batches of the step (batch_size × grad_accum items); set grad_accum to a multiple of {world}"
     )]
     WorldSize { grad_accum: usize, world: usize },
+    #[error(
+        "train.precision = \"bf16-mixed\" computes in bf16, but the device's float dtype is {0}: set it to bf16 \
+         (`cargo xtask train --precision bf16-mixed` does)"
+    )]
+    Precision(String),
+    #[error(
+        "cannot resume a bf16-mixed run exactly: Burn 0.22 restores AdamW's moments in the device's float \
+         dtype (bf16), not the f32 they were saved in. Its weights are in {} (f32); start a new run from them, or \
+         train in f32 or pure bf16 where an exact resume matters",
+        .0.display()
+    )]
+    MixedResume(std::path::PathBuf),
     #[error("data: {0}")]
     Data(#[from] DataError),
     #[error("metrics: {0}")]

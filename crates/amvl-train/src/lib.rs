@@ -18,6 +18,7 @@ pub mod lr;
 pub mod metrics;
 pub mod micro_batches;
 pub mod parallel;
+pub mod precision;
 pub mod run;
 pub mod run_lock;
 pub mod session;

@@ -209,6 +209,26 @@ impl TrainStep {
         grads
     }
 
+    /// `grads` (from the step's passes on `precision`'s compute model) in the dtypes of the
+    /// `master` model's parameters.
+    pub fn to_master(
+        &self,
+        mut grads: StepGradients,
+        master: &AmvlModel,
+        precision: crate::precision::Precision,
+    ) -> StepGradients {
+        if precision == crate::precision::Precision::Device || !grads.finite {
+            return grads;
+        }
+        let all = precision.master_gradients(grads.all.grads(), master);
+        grads.all.accumulate(master, all);
+        if self.vision_lr_scale.is_some() {
+            let vision = precision.master_gradients(grads.vision.grads(), &master.vision);
+            grads.vision.accumulate(&master.vision, vision);
+        }
+        grads
+    }
+
     /// Sums `grads` over the ranks of `collective` (data parallelism): the terms read, the
     /// finite flag, then, when every rank's terms were finite, the gradients (the vision tower's
     /// apart when it has its own learning rate). The identity in a single process.

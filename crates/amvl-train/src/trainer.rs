@@ -118,6 +118,11 @@ pub fn train(
         });
     }
     collective.set_timeout(train.collective_timeout_s);
+    if train.precision == crate::precision::Precision::Bf16Mixed
+        && device.settings().float_dtype != burn::tensor::FloatDType::BF16
+    {
+        return Err(TrainError::Precision(format!("{:?}", device.settings().float_dtype)));
+    }
     let checkpoints = Checkpoints::new(run_dir.join("checkpoints"));
     let (model, optim, state) = starting_point(config, &checkpoints, device, model, resume && rank == 0, progress)?;
     let (mut model, mut optim, mut state) = share_starting_point(model, optim, state, &*collective)?;
@@ -144,13 +149,17 @@ pub fn train(
         let lr = learning_rate(train, step);
         let inputs = micro_batches.step(step, data, device)?;
         let logs_next = (step + 1) % train.log_every == 0 || step + 1 == train.steps || stop.0 == Some(step + 1);
+        let mixed = train.precision.compute_model(&model);
+        let compute = mixed.as_ref().unwrap_or(&model);
         let diagnostics = (train.diagnostics && logs_next && rank == 0)
             .then(|| {
                 let first = inputs.first();
-                first.map(|(batch, noise)| crate::diagnostics::measure(&model, &loss, step, batch, noise.clone()))
+                first.map(|(batch, noise)| crate::diagnostics::measure(compute, &loss, step, batch, noise.clone()))
             })
             .flatten();
-        let grads = runner.gradients(&loss, &model, inputs, step, device);
+        let grads = runner.gradients(&loss, compute, inputs, step, device);
+        drop(mixed);
+        let grads = runner.to_master(grads, &model, train.precision);
         let mut grads = runner.all_reduce(grads, &model, &*collective, step)?;
         if !grads.finite {
             if train.skip_nonfinite {
@@ -263,6 +272,9 @@ fn starting_point(
     };
     if resume {
         match checkpoints.recover()? {
+            Some(good) if config.train.precision == crate::precision::Precision::Bf16Mixed => {
+                return Err(TrainError::MixedResume(good.path));
+            }
             Some(good) => {
                 for (path, why) in &good.damaged {
                     progress.message(&format!(
@@ -281,6 +293,9 @@ fn starting_point(
                 checkpoints.dir.display()
             )),
         }
+    }
+    if let Some(dtype) = config.train.precision.master_dtype() {
+        model = amvl_core::cast_floats(model, dtype);
     }
     if config.train.freeze.iter().any(|p| p == "vision") {
         model.vision = model.vision.no_grad();
