@@ -5,7 +5,7 @@
 #
 # XTASK: a release xtask built with the cuda feature (scripts/cuda-build.sh; gzip it to carry it
 # to a GPU machine). OUT (default bench-out/): one JSON record per run and bench-gpu.log.
-# Ours always runs: `base` in bf16 (the target) and in f32. The PyTorch comparisons (eager bf16
+# Ours always runs: `base` in bf16, in bf16-mixed (f32 master weights; the target) and in f32. The PyTorch comparisons (eager bf16
 # and torch.compile) run only where a Python with torch and CUDA is found: $AMVL_TORCH_PYTHON,
 # else python3.
 set -uo pipefail
@@ -28,10 +28,18 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee 
 run "$xtask" bench --device cuda --config base --dtype bf16 --steps "$steps" --warmup 3 --json "$out/base-cuda-bf16.json"
 run "$xtask" bench --device cuda --config base --dtype f32 --steps "$steps" --warmup 3 \
     --figures train_shared,train_naive,train_one_pass --json "$out/base-cuda-f32.json"
+run "$xtask" bench --device cuda --config base --precision bf16-mixed --steps "$steps" --warmup 3 \
+    --figures train_shared,train_naive,train_one_pass --json "$out/base-cuda-bf16-mixed.json"
 
 if "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
     run "$xtask" bench --device cuda --config base --dtype bf16 --compare --python "$python" \
         --torch-mode bf16 --steps "$steps" --rounds 4 --warmup 3 --json "$out/compare-base-cuda-bf16.json"
+    run "$xtask" bench --device cuda --config base --precision bf16-mixed --compare --python "$python" \
+        --torch-mode bf16 --steps "$steps" --rounds 4 --warmup 3 \
+        --figures train_shared,train_naive,train_one_pass --json "$out/compare-base-cuda-bf16-mixed.json"
+    run "$xtask" bench --device cuda --config base --precision bf16-mixed --compare --python "$python" \
+        --torch-mode compile --steps "$steps" --rounds 4 --warmup 3 \
+        --figures train_shared,train_naive,train_one_pass --json "$out/compare-base-cuda-bf16-mixed-compile.json"
     run "$xtask" bench --device cuda --config base --dtype bf16 --compare --python "$python" \
         --torch-mode compile --steps "$steps" --rounds 4 --warmup 3 \
         --figures train_shared,train_naive,train_one_pass --json "$out/compare-base-cuda-compile.json"

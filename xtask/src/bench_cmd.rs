@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// Float dtype of the device: f32, f16 or bf16.
     #[arg(long, default_value = "f32")]
     pub dtype: String,
+    /// `bf16-mixed`: f32 weights and AdamW state, each step on a bf16 copy (sets the device to
+    /// bf16; recorded as dtype `bf16-mixed`).
+    #[arg(long)]
+    pub precision: Option<amvl_train::precision::Precision>,
     /// Figures to measure (comma-separated): train_shared, train_naive, train_one_pass,
     /// prefill, decode_cached, decode_recompute. Default: all.
     #[arg(long, value_delimiter = ',')]
@@ -85,8 +89,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             })
             .collect::<anyhow::Result<Vec<_>>>()?
     };
+    let precision = args.precision.unwrap_or_default();
+    let mixed = precision == amvl_train::precision::Precision::Bf16Mixed;
+    if mixed && args.dtype != "f32" && args.dtype != "bf16" {
+        bail!("--precision bf16-mixed computes in bf16; drop --dtype {}", args.dtype);
+    }
+    let device_dtype = if mixed { "bf16".to_string() } else { args.dtype.clone() };
+    let dtype_label = if mixed {
+        "bf16-mixed".to_string()
+    } else {
+        args.dtype.clone()
+    };
     let device = parse_device(&args.device).map_err(|e| anyhow!(e))?;
-    let device = bench::prepare_device(device, &args.device, &args.dtype).map_err(|e| anyhow!(e))?;
+    let device = bench::prepare_device(device, &args.device, &device_dtype).map_err(|e| anyhow!(e))?;
     let options = BenchOptions {
         steps: args.steps,
         warmup: args.warmup,
@@ -116,19 +131,20 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         shape.vocab,
         shape.prefix_len,
         shape.full_len,
-        args.dtype,
+        dtype_label,
         args.device,
         options.warmup,
         options.steps,
         micro_batches.max(1),
     );
     let mut session = BenchSession::new(spec, &device, args.seed)
+        .with_precision(precision)
         .with_micro_batches(micro_batches)
         .map_err(|e| anyhow!(e))?;
 
     let record = if args.compare {
         let mode = args.torch_mode.clone().unwrap_or_else(|| {
-            if args.dtype == "f32" {
+            if args.dtype == "f32" && !mixed {
                 "fp32".into()
             } else {
                 "bf16".into()
@@ -161,7 +177,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             &ours,
             &theirs,
             &args.device,
-            &args.dtype,
+            &dtype_label,
             &reference,
             &hello,
             &last,
@@ -172,7 +188,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         record
     } else {
         let timings = bench::measure(&mut session, &options);
-        let record = bench::record(&session, &timings, &args.device, &args.dtype, &options);
+        let record = bench::record(&session, &timings, &args.device, &dtype_label, &options);
         println!("{}", bench::summary(&record));
         record
     };

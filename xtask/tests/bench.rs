@@ -165,3 +165,32 @@ fn parallel_micro_batches_are_stated_in_the_record() {
     let (ok, _, stderr) = xtask(&["bench", "--config", "tiny", "--steps", "1", "--micro-batches", "5"]);
     assert!(!ok && stderr.contains("5 micro-batches for a batch of 4"), "{stderr}");
 }
+
+#[test]
+fn bf16_mixed_is_timed_and_recorded_as_such() {
+    let path = temp("tiny-mixed.json");
+    let (ok, stdout, stderr) = xtask(&[
+        "bench",
+        "--config",
+        "tiny",
+        "--precision",
+        "bf16-mixed",
+        "--figures",
+        "train_shared,prefill",
+        "--steps",
+        "2",
+        "--warmup",
+        "1",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("on flex bf16-mixed"), "{stdout}");
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(record["dtype"], "bf16-mixed");
+    assert_eq!(record["figures"]["train_shared"]["n"], 2);
+    assert!(
+        record["loss_after_bench"].as_f64().is_some_and(f64::is_finite),
+        "{record}"
+    );
+}

@@ -7,6 +7,7 @@ use amvl_core::{AmvlBatch, LanguageModel};
 use amvl_loss::{AmvlLoss, LossTerms, masked_cross_entropy};
 use amvl_model::{AmvlModel, LatentChoice};
 use amvl_train::config::TrainConfig;
+use amvl_train::precision::Precision;
 use amvl_train::step::{StepLoss, TermReading, TrainStep};
 use amvl_train::trainer::{init_model, optimizer};
 use burn::optim::ModuleOptimizer;
@@ -90,6 +91,8 @@ pub struct BenchSession {
     /// thread with a one-thread rayon pool and its own `fork` of the model).
     step: TrainStep,
     memory: MemorySampler,
+    /// `Bf16Mixed`: `model` holds f32 master weights; each step casts a bf16 copy to compute on.
+    precision: Precision,
 }
 
 /// Device memory sampled after each forward pass, after the backward passes and after the
@@ -135,7 +138,27 @@ impl BenchSession {
             batch,
             step,
             memory,
+            precision: Precision::Device,
         }
+    }
+
+    /// Trains as `train.precision = precision` does: with `Bf16Mixed` (on a bf16 device) the
+    /// weights and AdamW state are f32 and each step runs on a bf16 copy, the cast included in
+    /// the step's time.
+    pub fn with_precision(mut self, precision: Precision) -> Self {
+        if let Some(dtype) = precision.master_dtype() {
+            let model = self.model.take().expect("model");
+            self.model = Some(amvl_core::cast_floats(model, dtype));
+        }
+        self.precision = precision;
+        self
+    }
+
+    /// The model the passes run on: the weights, or their bf16 copy when mixed.
+    fn compute(&self) -> AmvlModel {
+        self.precision
+            .compute_model(self.model())
+            .unwrap_or_else(|| self.model().clone())
     }
 
     /// The trainer's step over `parts` micro-batches side by side (one batch when `parts` ≤ 1),
@@ -195,7 +218,7 @@ impl BenchSession {
             loss: &self.loss,
             figure,
         };
-        loss.terms(self.model(), &self.batch, None, LOSS_STEP).total
+        loss.terms(&self.compute(), &self.batch, None, LOSS_STEP).total
     }
 
     /// One optimizer step of `figure` (the trainer's [`TrainStep`]), synchronised; returns its
@@ -211,9 +234,11 @@ impl BenchSession {
             loss: &self.loss,
             figure,
         };
-        let grads = self
-            .step
-            .gradients(&loss, self.model(), inputs, LOSS_STEP, &self.device);
+        let mixed = self.precision.compute_model(self.model());
+        let compute = mixed.as_ref().unwrap_or(self.model());
+        let grads = self.step.gradients(&loss, compute, inputs, LOSS_STEP, &self.device);
+        drop(mixed);
+        let grads = self.step.to_master(grads, self.model(), self.precision);
         self.memory.sample();
         let model = self.model.take().expect("model");
         self.model = Some(self.step.apply(model, &mut self.optim, grads, self.lr));
@@ -230,7 +255,7 @@ impl BenchSession {
 
     /// Times one inference operation (prefill or a decode) on the non-autodiff model.
     pub fn inference(&mut self, figure: Figure) -> f64 {
-        let model = self.model().valid();
+        let model = self.compute().valid();
         let inner = self.device.clone().without_autodiff();
         let batch = self.batch.clone().to_device(&inner);
         let elapsed = match figure {
