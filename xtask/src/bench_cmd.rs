@@ -137,6 +137,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         options.steps,
         micro_batches.max(1),
     );
+    let collective = amvl_train::collective::global();
+    if collective.world_size() > 1 && args.compare {
+        bail!("--compare runs one PyTorch process beside one of ours: not under MPI");
+    }
     let mut session = BenchSession::new(spec, &device, args.seed)
         .with_precision(precision)
         .with_micro_batches(micro_batches)
@@ -189,6 +193,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         let timings = bench::measure(&mut session, &options);
         let record = bench::record(&session, &timings, &args.device, &dtype_label, &options);
+        if collective.rank() > 0 {
+            return Ok(());
+        }
         println!("{}", bench::summary(&record));
         record
     };

@@ -190,3 +190,39 @@ fn a_world_size_that_does_not_divide_the_micro_batches_is_refused() {
         "{text}"
     );
 }
+
+#[test]
+fn the_bench_times_a_data_parallel_step_and_records_the_world_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("bench.json");
+    let args: Vec<String> = [
+        "bench",
+        "--config",
+        "tiny",
+        "--figures",
+        "train_shared",
+        "--steps",
+        "3",
+        "--warmup",
+        "1",
+        "--micro-batches",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let Some(out) = mpirun(2, &args, &[]) else {
+        return;
+    };
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("2 micro-batches over 2 MPI ranks"),
+        "{}",
+        text(&out)
+    );
+    let record: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(record["world_size"], 2);
+    assert_eq!(record["figures"]["train_shared"]["n"], 3);
+}

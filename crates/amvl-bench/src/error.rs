@@ -16,6 +16,11 @@ pub enum BenchError {
     Config(#[from] ConfigError),
     #[error("{parts} micro-batches for a batch of {batch}: at most one per item")]
     TooManyMicroBatches { parts: usize, batch: usize },
+    #[error(
+        "{parts} micro-batch(es) over {world} ranks: each rank takes whole micro-batches, so --micro-batches \
+         must be a multiple of the world size"
+    )]
+    WorldSize { parts: usize, world: usize },
     #[error("could not start {0} threads for {0} micro-batches")]
     Threads(usize),
     /// A dtype name that does not parse, or a device that refuses it.

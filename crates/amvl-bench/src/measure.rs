@@ -169,6 +169,7 @@ pub fn record(
         "steps": options.steps,
         "warmup": options.warmup,
         "micro_batches": session.micro_batches(),
+        "world_size": amvl_train::collective::global().world_size(),
         "seed": options.seed,
         "shape": session.spec.shape,
         "spec": session.spec.to_json(),
@@ -198,9 +199,13 @@ pub fn summary(record: &Value) -> String {
         impl_ = record["implementation"].as_str().unwrap_or("?"),
         config = record["config"].as_str().unwrap_or("?"),
         batch = record["shape"]["batch"],
-        micro = match record["micro_batches"].as_u64().unwrap_or(1) {
-            1 => String::new(),
-            m => format!(" ({m} parallel micro-batches)"),
+        micro = match (
+            record["micro_batches"].as_u64().unwrap_or(1),
+            record["world_size"].as_u64().unwrap_or(1)
+        ) {
+            (1, 1) => String::new(),
+            (m, 1) => format!(" ({m} parallel micro-batches)"),
+            (m, w) => format!(" ({m} micro-batches over {w} MPI ranks)"),
         },
         device = record["device"].as_str().unwrap_or("?"),
         dtype = record["dtype"].as_str().unwrap_or("?"),

@@ -180,7 +180,13 @@ impl BenchSession {
     /// each on its own thread with a one-thread rayon pool and its own `fork` of the model, the
     /// gradients of objective / parts summed, one optimizer step. The same update as one batch
     /// up to float rounding (every bench item has the same length). `parts <= 1`: one batch.
+    /// Under MPI (`mpirun -np W …/xtask bench`), `parts` must be a multiple of `W`: each rank
+    /// runs `parts / W` of them and the gradients are summed across ranks.
     pub fn with_micro_batches(mut self, parts: usize) -> Result<Self, BenchError> {
+        let world = amvl_train::collective::global().world_size();
+        if world > 1 && !parts.max(1).is_multiple_of(world) {
+            return Err(BenchError::WorldSize { parts, world });
+        }
         if parts > 1 && parts > self.spec.shape.batch {
             return Err(BenchError::TooManyMicroBatches {
                 parts,
@@ -226,10 +232,19 @@ impl BenchSession {
     pub fn train_step(&mut self, figure: Figure) -> f64 {
         let start = Instant::now();
         let parts = self.micro_batches();
-        let inputs = match parts {
+        let collective = amvl_train::collective::global();
+        let (rank, world) = (collective.rank(), collective.world_size());
+        let inputs: Vec<_> = match parts {
             1 => vec![(self.batch.clone(), None)],
             _ => self.batch.split(parts).into_iter().map(|part| (part, None)).collect(),
         };
+        // Under MPI each rank runs its share of the micro-batches; the gradients are summed.
+        let inputs = inputs
+            .into_iter()
+            .enumerate()
+            .filter(|(k, _)| k % world == rank)
+            .map(|(_, input)| input)
+            .collect();
         let loss = FigureLoss {
             loss: &self.loss,
             figure,
@@ -239,6 +254,10 @@ impl BenchSession {
         let grads = self.step.gradients(&loss, compute, inputs, LOSS_STEP, &self.device);
         drop(mixed);
         let grads = self.step.to_master(grads, self.model(), self.precision);
+        let grads = self
+            .step
+            .all_reduce(grads, self.model(), &*collective, LOSS_STEP)
+            .expect("the ranks' gradients summed");
         self.memory.sample();
         let model = self.model.take().expect("model");
         self.model = Some(self.step.apply(model, &mut self.optim, grads, self.lr));
