@@ -147,10 +147,10 @@ fn start_collective() -> anyhow::Result<Option<Box<dyn std::any::Any>>> {
     }
     #[cfg(not(feature = "mpi"))]
     {
-        let ranks = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE"]
+        let ranks = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_NTASKS"]
             .iter()
             .find_map(|v| std::env::var(v).ok()?.parse::<usize>().ok());
-        if ranks == Some(1) {
+        if ranks.is_none_or(|n| n <= 1) {
             return Ok(None);
         }
         anyhow::bail!(

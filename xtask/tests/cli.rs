@@ -43,3 +43,26 @@ fn unknown_device_and_bad_config_are_reported() {
     ]);
     assert!(!ok && err.contains("/definitely/not/here"), "{err}");
 }
+
+#[cfg(not(feature = "mpi"))]
+#[test]
+fn a_multi_rank_mpi_launch_without_the_mpi_feature_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "train",
+            "--config",
+            "configs/tiny.toml",
+            "--no-eval",
+            "--steps",
+            "1",
+            "--out",
+        ])
+        .arg(dir.path().join("run"))
+        .env("OMPI_COMM_WORLD_SIZE", "2")
+        .output()
+        .expect("xtask runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("--features mpi"), "{err}");
+    assert!(!dir.path().join("run").exists(), "nothing was trained");
+}
