@@ -5,7 +5,7 @@ use rand::{RngExt, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -134,18 +134,50 @@ fn run_case(target: &dyn Target, bytes: &[u8], scratch: &Path) -> Outcome {
     }
 }
 
-/// The cases of `target`, by name: hostile ones, then each seed, then `cases` mutations.
-fn cases(target: &dyn Target, options: &FuzzOptions) -> Vec<(String, Vec<u8>)> {
-    let seeds = target.seeds();
-    let mut out = target.hostile();
-    out.extend(seeds.iter().enumerate().map(|(i, s)| (format!("seed-{i}"), s.clone())));
-    let mut rng = StdRng::seed_from_u64(options.seed ^ (target.kind() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    for i in 0..options.cases {
-        let base = &seeds[rng.random_range(0..seeds.len())];
-        let other = &seeds[rng.random_range(0..seeds.len())];
-        out.push((format!("mutant-{i}"), mutate(base, other, &mut rng)));
+/// The cases of `target`, by name, made one at a time (a soak holds one case, not all of them):
+/// hostile ones, then each seed, then `cases` mutations.
+struct Cases {
+    fixed: std::vec::IntoIter<(String, Vec<u8>)>,
+    seeds: Vec<Vec<u8>>,
+    rng: StdRng,
+    next_mutant: usize,
+    mutants: usize,
+}
+
+impl Cases {
+    fn new(target: &dyn Target, options: &FuzzOptions) -> Self {
+        let seeds = target.seeds();
+        let mut fixed = target.hostile();
+        fixed.extend(seeds.iter().enumerate().map(|(i, s)| (format!("seed-{i}"), s.clone())));
+        Self {
+            fixed: fixed.into_iter(),
+            seeds,
+            rng: StdRng::seed_from_u64(options.seed ^ (target.kind() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            next_mutant: 0,
+            mutants: options.cases,
+        }
     }
-    out
+
+    fn len(&self) -> usize {
+        self.fixed.len() + self.mutants - self.next_mutant
+    }
+}
+
+impl Iterator for Cases {
+    type Item = (String, Vec<u8>);
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(case) = self.fixed.next() {
+            return Some(case);
+        }
+        if self.next_mutant == self.mutants {
+            return None;
+        }
+        let base = &self.seeds[self.rng.random_range(0..self.seeds.len())];
+        let other = &self.seeds[self.rng.random_range(0..self.seeds.len())];
+        let bytes = mutate(base, other, &mut self.rng);
+        self.next_mutant += 1;
+        Some((format!("mutant-{}", self.next_mutant - 1), bytes))
+    }
 }
 
 fn save(options: &FuzzOptions, target: &str, case: &str, bytes: &[u8]) -> Option<PathBuf> {
@@ -156,25 +188,46 @@ fn save(options: &FuzzOptions, target: &str, case: &str, bytes: &[u8]) -> Option
     Some(path)
 }
 
+/// What the worker reports of one case; the bytes come along only for a panic.
+struct CaseResult {
+    case: String,
+    outcome: Outcome,
+    ms: f64,
+    /// (peak, added over what the process held before), MiB.
+    memory: Option<(f64, f64)>,
+}
+
 fn fuzz_one(target: Arc<dyn Target>, options: &FuzzOptions) -> TargetReport {
     let name = target.kind().name().to_string();
     let started = Instant::now();
-    let all = Arc::new(cases(target.as_ref(), options));
+    let cases = Cases::new(target.as_ref(), options);
+    let total = cases.len();
     let scratch = tempfile::tempdir().expect("a scratch folder");
     let case_dir = scratch.path().join("case");
-    let (send, receive) = mpsc::channel::<(usize, Outcome, f64, Option<(f64, f64)>)>();
-    let worker_cases = all.clone();
+    // The case running now, for the report when it never returns.
+    let current: Arc<Mutex<(String, Arc<[u8]>)>> = Arc::new(Mutex::new((String::new(), Arc::from(Vec::new()))));
+    let (send, receive) = mpsc::channel::<(CaseResult, Option<Arc<[u8]>>)>();
     let worker_target = target.clone();
+    let worker_current = current.clone();
     std::thread::spawn(move || {
-        for (i, (_, bytes)) in worker_cases.iter().enumerate() {
+        for (case, bytes) in cases {
+            let bytes: Arc<[u8]> = Arc::from(bytes);
+            *worker_current.lock().expect("the current case") = (case.clone(), bytes.clone());
             reset_peak_rss();
             let before = memory_mib("VmRSS:");
             let t = Instant::now();
-            let outcome = run_case(worker_target.as_ref(), bytes, &case_dir);
+            let outcome = run_case(worker_target.as_ref(), &bytes, &case_dir);
             let ms = t.elapsed().as_secs_f64() * 1e3;
             let peak = memory_mib("VmHWM:");
             let memory = peak.zip(before).map(|(peak, before)| (peak, peak - before));
-            if send.send((i, outcome, ms, memory)).is_err() {
+            let keep = matches!(outcome, Outcome::Panicked(_)).then_some(bytes);
+            let result = CaseResult {
+                case,
+                outcome,
+                ms,
+                memory,
+            };
+            if send.send((result, keep)).is_err() {
                 return;
             }
         }
@@ -192,37 +245,37 @@ fn fuzz_one(target: Arc<dyn Target>, options: &FuzzOptions) -> TargetReport {
         case_peak_case: None,
         seconds: 0.0,
     };
-    for expected in 0..all.len() {
+    for _ in 0..total {
         match receive.recv_timeout(options.timeout) {
-            Ok((i, outcome, ms, memory)) => {
+            Ok((result, bytes)) => {
                 report.cases += 1;
-                report.slowest_ms = report.slowest_ms.max(ms);
-                if let Some((peak, added)) = memory {
+                report.slowest_ms = report.slowest_ms.max(result.ms);
+                if let Some((peak, added)) = result.memory {
                     report.peak_rss_mib = Some(report.peak_rss_mib.map_or(peak, |p: f64| p.max(peak)));
                     if report.case_peak_mib.is_none_or(|most| added > most) {
                         report.case_peak_mib = Some(added);
-                        report.case_peak_case = Some(all[i].0.clone());
+                        report.case_peak_case = Some(result.case.clone());
                     }
                 }
-                match outcome {
+                match result.outcome {
                     Outcome::Accepted => report.accepted += 1,
                     Outcome::Refused => report.refused += 1,
                     Outcome::Panicked(message) => {
-                        let (case, bytes) = &all[i];
+                        let saved = bytes.and_then(|b| save(options, &name, &result.case, &b));
                         report.panics.push(Crash {
-                            case: case.clone(),
+                            case: result.case,
                             message,
-                            saved: save(options, &name, case, bytes),
+                            saved,
                         });
                     }
                 }
             }
             Err(_) => {
-                let (case, bytes) = &all[expected];
+                let (case, bytes) = current.lock().expect("the current case").clone();
                 report.hang = Some(Crash {
-                    case: case.clone(),
+                    saved: save(options, &name, &case, &bytes),
+                    case,
                     message: format!("no result after {:?}", options.timeout),
-                    saved: save(options, &name, case, bytes),
                 });
                 // The stuck case's thread is left behind; its scratch folder too.
                 std::mem::forget(scratch);
