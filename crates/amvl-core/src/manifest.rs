@@ -46,19 +46,6 @@ pub enum ManifestError {
     },
 }
 
-impl ManifestError {
-    /// The file at fault.
-    pub fn path(&self) -> &Path {
-        match self {
-            ManifestError::Missing(p) | ManifestError::FileMissing(p) => p,
-            ManifestError::Io { path, .. }
-            | ManifestError::Unreadable { path, .. }
-            | ManifestError::Size { path, .. }
-            | ManifestError::Checksum { path, .. } => path,
-        }
-    }
-}
-
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ManifestError + '_ {
     move |source| ManifestError::Io {
         path: path.to_path_buf(),

@@ -58,7 +58,6 @@ pub enum LockError {
 #[derive(Debug)]
 pub struct RunLock {
     file: File,
-    path: PathBuf,
 }
 
 impl RunLock {
@@ -101,11 +100,7 @@ impl RunLock {
             file.sync_all()
         };
         write(&mut file).map_err(io)?;
-        Ok((RunLock { file, path }, stale))
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok((RunLock { file }, stale))
     }
 }
 

@@ -93,11 +93,6 @@ pub fn global() -> Arc<dyn Collective> {
     GLOBAL.get().cloned().unwrap_or_else(|| Arc::new(SingleProcess))
 }
 
-/// Whether this process is one of several.
-pub fn is_distributed() -> bool {
-    global().world_size() > 1
-}
-
 /// Whether an MPI launcher (`mpirun`, `mpiexec`, `srun --mpi=pmi2|pmix`) started this process.
 pub fn launched_by_mpi() -> bool {
     ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"]

@@ -91,35 +91,52 @@ impl ModuleVisitor for Scatter<'_> {
     }
 }
 
-/// Rank 0's `model` on every rank (its parameters as Burnpack bytes).
-pub fn broadcast_model(model: AmvlModel, collective: &dyn Collective) -> Result<AmvlModel, CollectiveError> {
+/// Rank 0's `value` on every rank: rank 0 encodes it, the others decode the bytes it sent
+/// (`None` where there is one rank or this is rank 0: keep `value`).
+fn from_rank_zero<T, E: std::fmt::Debug>(
+    value: &T,
+    collective: &dyn Collective,
+    operation: &str,
+    encode: impl FnOnce(&T) -> Result<Vec<u8>, E>,
+) -> Result<Option<Vec<u8>>, CollectiveError> {
     if collective.world_size() == 1 {
-        return Ok(model);
+        return Ok(None);
     }
-    let failed = |message: String| CollectiveError::Failed {
-        rank: collective.rank(),
-        operation: "broadcast of the parameters".into(),
-        message,
-    };
     let mut bytes = if collective.rank() == 0 {
-        let mut store = BurnpackStore::from_bytes(None);
-        model.save_into(&mut store).map_err(|e| failed(format!("{e:?}")))?;
-        store.get_bytes().map_err(|e| failed(format!("{e:?}")))?.to_vec()
+        encode(value).map_err(|e| failed(collective, operation, format!("{e:?}")))?
     } else {
         Vec::new()
     };
-    collective.broadcast(&mut bytes, "broadcast of the parameters")?;
-    if collective.rank() == 0 {
-        return Ok(model);
+    collective.broadcast(&mut bytes, operation)?;
+    Ok((collective.rank() != 0).then_some(bytes))
+}
+
+fn failed(collective: &dyn Collective, operation: &str, message: String) -> CollectiveError {
+    CollectiveError::Failed {
+        rank: collective.rank(),
+        operation: operation.into(),
+        message,
     }
-    let mut model = model;
+}
+
+/// Rank 0's `model` on every rank (its parameters as Burnpack bytes).
+pub fn broadcast_model(mut model: AmvlModel, collective: &dyn Collective) -> Result<AmvlModel, CollectiveError> {
+    const OPERATION: &str = "broadcast of the parameters";
+    let encode = |model: &AmvlModel| {
+        let mut store = BurnpackStore::from_bytes(None);
+        model.save_into(&mut store)?;
+        store.get_bytes().map(|b| b.to_vec())
+    };
+    let Some(bytes) = from_rank_zero(&model, collective, OPERATION, encode)? else {
+        return Ok(model);
+    };
     let mut store = BurnpackStore::from_bytes(Some(burn::tensor::Bytes::from_bytes_vec(bytes)));
-    let result = model.load_from(&mut store).map_err(|e| failed(format!("{e:?}")))?;
+    let result = model
+        .load_from(&mut store)
+        .map_err(|e| failed(collective, OPERATION, format!("{e:?}")))?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
-        return Err(failed(format!(
-            "missing {:?}, errors {:?}",
-            result.missing, result.errors
-        )));
+        let message = format!("missing {:?}, errors {:?}", result.missing, result.errors);
+        return Err(failed(collective, OPERATION, message));
     }
     Ok(model)
 }
@@ -129,24 +146,12 @@ pub fn broadcast_optimizer(
     optimizer: ModuleOptimizer,
     collective: &dyn Collective,
 ) -> Result<ModuleOptimizer, CollectiveError> {
-    if collective.world_size() == 1 {
+    const OPERATION: &str = "broadcast of the optimizer state";
+    let encode = |optimizer: &ModuleOptimizer| optimizer.into_bytes().map(|b| b.to_vec());
+    let Some(bytes) = from_rank_zero(&optimizer, collective, OPERATION, encode)? else {
         return Ok(optimizer);
-    }
-    let failed = |message: String| CollectiveError::Failed {
-        rank: collective.rank(),
-        operation: "broadcast of the optimizer state".into(),
-        message,
     };
-    let mut bytes = if collective.rank() == 0 {
-        optimizer.into_bytes().map_err(|e| failed(format!("{e:?}")))?.to_vec()
-    } else {
-        Vec::new()
-    };
-    collective.broadcast(&mut bytes, "broadcast of the optimizer state")?;
-    if collective.rank() == 0 {
-        return Ok(optimizer);
-    }
     optimizer
         .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
-        .map_err(|e| failed(format!("{e:?}")))
+        .map_err(|e| failed(collective, OPERATION, format!("{e:?}")))
 }
