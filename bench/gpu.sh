@@ -30,6 +30,8 @@ run "$xtask" bench --device cuda --config base --dtype f32 --steps "$steps" --wa
     --figures train_shared,train_naive,train_one_pass --json "$out/base-cuda-f32.json"
 run "$xtask" bench --device cuda --config base --precision bf16-mixed --steps "$steps" --warmup 3 \
     --figures train_shared,train_naive,train_one_pass --json "$out/base-cuda-bf16-mixed.json"
+run "$xtask" backends --devices cuda --require-all --json "$out/backends-cuda-f32.json"
+run "$xtask" backends --devices cuda --require-all --precision bf16-mixed --json "$out/backends-cuda-bf16-mixed.json"
 
 if "$python" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
     run "$xtask" bench --device cuda --config base --dtype bf16 --compare --python "$python" \

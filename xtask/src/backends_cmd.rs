@@ -19,6 +19,10 @@ pub struct BackendsArgs {
     /// Float dtype on the compared devices: f32, f16 or bf16 (flex stays f32 as the reference).
     #[arg(long, default_value = "f32")]
     pub dtype: String,
+    /// `bf16-mixed`: the compared devices compute in bf16 on a copy of f32 master weights and
+    /// AdamW state, as `train --precision bf16-mixed` (implies `--dtype bf16`); `f32`: as `--dtype`.
+    #[arg(long)]
+    pub precision: Option<amvl_train::precision::Precision>,
     /// Fail when a listed device is not compiled in or not available (on a GPU machine, so that
     /// a missing driver cannot pass unnoticed).
     #[arg(long)]
@@ -31,11 +35,17 @@ pub struct BackendsArgs {
 pub fn run(args: BackendsArgs) -> anyhow::Result<()> {
     let config_path = crate::resolve(&args.config);
     let config = RunConfig::load(&config_path).map_err(|e| anyhow!(e))?;
-    let float = amvl::core::parse_float_dtype(&args.dtype)?;
+    let precision = args.precision.unwrap_or_default();
+    let mixed = precision == amvl_train::precision::Precision::Bf16Mixed;
+    if mixed && !matches!(args.dtype.as_str(), "f32" | "bf16") {
+        bail!("--precision bf16-mixed computes in bf16; drop --dtype {}", args.dtype);
+    }
+    let float = amvl::core::parse_float_dtype(if mixed { "bf16" } else { &args.dtype })?;
     let mut options = ParityOptions::new(config, std::env::temp_dir().join("amvl-backends"));
     options.steps = args.steps;
     options.float = float;
     options.tolerances = Tolerances::for_dtype(float);
+    options.precision = precision;
     let report = compare(&options, &args.devices).map_err(|e| anyhow!(e))?;
     print!("{}", report.table());
     if let Some(path) = &args.json {
@@ -49,7 +59,7 @@ pub fn run(args: BackendsArgs) -> anyhow::Result<()> {
     let absent: Vec<&str> = report
         .devices
         .iter()
-        .filter(|d| d.status != "compared")
+        .filter(|d| d.status != "compared" && d.device != "flex")
         .map(|d| d.device.as_str())
         .collect();
     if args.require_all && !absent.is_empty() {

@@ -66,3 +66,11 @@ fn a_multi_rank_mpi_launch_without_the_mpi_feature_is_refused() {
     assert!(!out.status.success() && err.contains("--features mpi"), "{err}");
     assert!(!dir.path().join("run").exists(), "nothing was trained");
 }
+
+#[test]
+fn bf16_mixed_with_another_dtype_is_refused_by_every_command() {
+    for command in ["train", "bench", "backends"] {
+        let (ok, err) = xtask(&[command, "--precision", "bf16-mixed", "--dtype", "f16"]);
+        assert!(!ok && err.contains("drop --dtype f16"), "{command}: {err}");
+    }
+}

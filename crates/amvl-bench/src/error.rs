@@ -66,4 +66,6 @@ pub enum ParityError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("device sync: {0}")]
     Sync(String),
+    #[error("bf16-mixed computes in bf16, but the compared dtype is {0}: use --dtype bf16 (or leave --dtype out)")]
+    Precision(String),
 }

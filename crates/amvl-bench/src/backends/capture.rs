@@ -13,6 +13,7 @@ use amvl_data::DataError;
 use amvl_train::checkpoint::{CheckpointError, Checkpoints};
 use amvl_train::config::RunConfig;
 use amvl_train::lr::learning_rate;
+use amvl_train::precision::Precision;
 use amvl_train::step::MicroBatch;
 use amvl_train::trainer::{BatchSource, init_model, optimizer};
 
@@ -52,6 +53,16 @@ pub struct Shared<'a> {
     pub compare_step: u64,
     /// Optimizer steps to run (0: compare the forward and gradients only).
     pub train_steps: usize,
+}
+
+/// The weights as `precision` holds its master copy on `device` (f32 when mixed, else the
+/// device's float dtype).
+fn master_weights(shared: &Shared, device: &Device, precision: Precision) -> Result<AmvlModel, CheckpointError> {
+    let model = load_weights(shared.config, shared.weights, device)?;
+    Ok(match precision.master_dtype() {
+        Some(dtype) => amvl_core::cast_floats(model, dtype),
+        None => model,
+    })
 }
 
 pub fn to_host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
@@ -125,12 +136,16 @@ fn step_inputs(shared: &Shared, step: usize, device: &Device) -> Result<MicroBat
     Ok((batch, noise))
 }
 
-/// Runs the comparison workload on an autodiff `device`.
-pub fn capture(shared: &Shared, device: &Device) -> Result<Capture, ParityError> {
+/// Runs the comparison workload on an autodiff `device`, holding the weights as `precision`
+/// says: with `Bf16Mixed` the passes run on a bf16 copy of f32 master weights and the gradients
+/// are read (and applied) in f32, as `train.precision = "bf16-mixed"` trains.
+pub fn capture(shared: &Shared, device: &Device, precision: Precision) -> Result<Capture, ParityError> {
     let loss = AmvlLoss::new(shared.config.loss.clone());
     let mut result = Capture::default();
 
-    let model = load_weights(shared.config, shared.weights, device)?;
+    let master = master_weights(shared, device, precision)?;
+    let mixed = precision.compute_model(&master);
+    let model = mixed.as_ref().unwrap_or(&master);
     let (batch, noise) = step_inputs(shared, 0, device)?;
     let out = model.forward_train_with(&batch, true, noise);
     let terms = loss.compute(
@@ -149,20 +164,24 @@ pub fn capture(shared: &Shared, device: &Device) -> Result<Capture, ParityError>
     gaussian(&mut result.outputs, "prior", out.prior.as_ref());
     gaussian(&mut result.outputs, "posterior", out.posterior.as_ref());
     result.outputs.extend(terms_named(&terms));
-    let grads = GradientsParams::from_grads(terms.total.backward(), &model);
+    let grads = GradientsParams::from_grads(terms.total.backward(), model);
+    let grads = precision.master_gradients(grads, &master);
     let mut collector = GradCollector {
         grads: &grads,
         path: Vec::new(),
         out: Vec::new(),
     };
-    model.visit(&mut collector);
+    master.visit(&mut collector);
     result.grads = collector.out;
+    drop(mixed);
 
-    let mut model = load_weights(shared.config, shared.weights, device)?;
+    let mut master = master_weights(shared, device, precision)?;
     let mut optim = optimizer(shared.config);
     for step in 0..shared.train_steps {
         let started = Instant::now();
         let (batch, noise) = step_inputs(shared, step, device)?;
+        let mixed = precision.compute_model(&master);
+        let model = mixed.as_ref().unwrap_or(&master);
         let out = model.forward_train_with(&batch, true, noise);
         let terms = loss.compute(
             step as u64,
@@ -173,8 +192,10 @@ pub fn capture(shared: &Shared, device: &Device) -> Result<Capture, ParityError>
             out.posterior.as_ref(),
         );
         let total = terms.total.clone().into_scalar::<f32>();
-        let grads = GradientsParams::from_grads(terms.total.backward(), &model);
-        model = optim.step(learning_rate(&shared.config.train, step as u64), model, grads);
+        let grads = GradientsParams::from_grads(terms.total.backward(), model);
+        drop(mixed);
+        let grads = precision.master_gradients(grads, &master);
+        master = optim.step(learning_rate(&shared.config.train, step as u64), master, grads);
         device.sync().map_err(|e| ParityError::Sync(format!("{e:?}")))?;
         result.step_seconds.push(started.elapsed().as_secs_f64());
         result.losses.push(total);

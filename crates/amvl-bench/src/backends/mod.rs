@@ -20,6 +20,7 @@ use amvl_data::Split;
 use amvl_train::batches::ItemBatches;
 use amvl_train::checkpoint::Checkpoints;
 use amvl_train::config::RunConfig;
+use amvl_train::precision::Precision;
 use amvl_train::session::{DataSource, batcher, open_split, tokenizer};
 use amvl_train::trainer::init_model;
 use capture::Shared;
@@ -34,6 +35,9 @@ pub struct ParityOptions {
     /// Float dtype of the compared devices (the reference is always `flex` in f32).
     pub float: FloatDType,
     pub tolerances: Tolerances,
+    /// How the compared devices hold the weights: `Bf16Mixed` computes in bf16 (the devices'
+    /// float dtype must then be bf16) on a copy of f32 master weights and AdamW state.
+    pub precision: Precision,
     /// Where the shared weights file is written (removed afterwards).
     pub scratch: PathBuf,
 }
@@ -45,6 +49,7 @@ impl ParityOptions {
             steps: 20,
             float: FloatDType::F32,
             tolerances: Tolerances::f32(),
+            precision: Precision::Device,
             scratch,
         }
     }
@@ -58,9 +63,36 @@ fn both_terms_on(config: &RunConfig) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs the comparison on each of `devices` (names as `--device` takes them; `flex` is the
-/// reference and is run once whether listed or not).
-pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendReport, ParityError> {
+/// Why `flex` cannot be compared in `options`' dtype here (`None`: it is the reference itself).
+fn flex_elsewhere(options: &ParityOptions) -> Option<String> {
+    (options.float != FloatDType::F32).then(|| {
+        format!(
+            "flex computes the f32 reference here and a device has one float dtype per process; \
+             flex in {} runs in a process of its own (tests/bf16_mixed_parity.rs, xtask/tests/precision.rs)",
+            options.describe()
+        )
+    })
+}
+
+impl ParityOptions {
+    /// `bf16-mixed`, or the compared float dtype.
+    pub fn describe(&self) -> String {
+        match self.precision {
+            Precision::Bf16Mixed => "bf16-mixed".into(),
+            Precision::Device => format!("{:?}", self.float).to_lowercase(),
+        }
+    }
+}
+
+/// Builds the inputs every device shares (a weights file made on `flex`, the batches, the
+/// noise), hands them to `run`, and removes the weights file afterwards.
+fn with_shared<T>(
+    options: &ParityOptions,
+    run: impl FnOnce(&Shared, &RunConfig) -> Result<T, ParityError>,
+) -> Result<T, ParityError> {
+    if options.precision == Precision::Bf16Mixed && options.float != FloatDType::BF16 {
+        return Err(ParityError::Precision(format!("{:?}", options.float).to_lowercase()));
+    }
     let mut config = options.config.clone();
     let items = open_split(&DataSource::Suite, &config, Split::Train, config.data.train_per_task)?;
     let tok = tokenizer(&DataSource::Suite, &config, &items)?;
@@ -77,8 +109,8 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
         .map(|s| (0..b).map(|j| ((s * b + j) * 7919) % len).collect())
         .collect();
 
-    let reference_device = Device::flex().autodiff();
-    let model = init_model(&config, &reference_device);
+    let host = Device::flex().autodiff();
+    let model = init_model(&config, &host);
     std::fs::create_dir_all(&options.scratch).map_err(|source| ParityError::Io {
         path: options.scratch.clone(),
         source,
@@ -89,9 +121,7 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
     let latent = built.has_latent().then_some(&built.latent);
     let noise = (0..batches.len() as u64)
         .map(|i| {
-            latent.map(|l| {
-                amvl_core::random::standard_normal([b, l.slots, l.d_latent], 0xBAC0 + i, &reference_device).into_data()
-            })
+            latent.map(|l| amvl_core::random::standard_normal([b, l.slots, l.d_latent], 0xBAC0 + i, &host).into_data())
         })
         .collect();
     let shared = Shared {
@@ -107,21 +137,41 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
             options.steps
         },
     };
+    let result = run(&shared, &config);
+    let _ = std::fs::remove_file(&weights);
+    result
+}
 
-    let result = (|| {
-        let reference = capture::capture(&shared, &reference_device)?;
+/// The comparison workload on `device` alone, with `options.precision` (no reference run):
+/// what `compare` reads from each device.
+pub fn capture_on(options: &ParityOptions, device: &Device) -> Result<Capture, ParityError> {
+    with_shared(options, |shared, _| {
+        capture::capture(shared, &device.clone().autodiff(), options.precision)
+    })
+}
+
+/// Runs the comparison on each of `devices` (names as `--device` takes them; `flex` is the
+/// reference and is run once whether listed or not).
+pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendReport, ParityError> {
+    with_shared(options, |shared, config| {
+        let reference = capture::capture(shared, &Device::flex().autodiff(), Precision::Device)?;
         let mut report = BackendReport {
             config: config.clone(),
             steps: options.steps,
-            float: format!("{:?}", options.float).to_lowercase(),
+            float: options.describe(),
             reference_step_seconds: report::median(&reference.step_seconds),
             devices: Vec::new(),
         };
-        for name in devices.iter().filter(|d| d.as_str() != "flex") {
-            let status = probe_device(name, options.float);
-            let entry = match status {
+        for name in devices {
+            if name == "flex" {
+                if let Some(why) = flex_elsewhere(options) {
+                    report.devices.push(DeviceReport::missing(name, "unavailable", why));
+                }
+                continue;
+            }
+            let entry = match probe_device(name, options.float) {
                 DeviceStatus::Ready { device, .. } => {
-                    let got = capture::capture(&shared, &device.autodiff())?;
+                    let got = capture::capture(shared, &device.autodiff(), options.precision)?;
                     DeviceReport::compared(name, &got, &reference, &options.tolerances)
                 }
                 DeviceStatus::NotCompiled(why) => DeviceReport::missing(name, "not compiled", why),
@@ -130,7 +180,5 @@ pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendRep
             report.devices.push(entry);
         }
         Ok(report)
-    })();
-    let _ = std::fs::remove_file(&weights);
-    result
+    })
 }
