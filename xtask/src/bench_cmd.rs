@@ -58,6 +58,11 @@ pub struct BenchArgs {
     /// Model and data seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The device's dense peak in the step's dtype, TFLOP/s (e.g. 989 for an H100 SXM in bf16):
+    /// the record and the comparison table then give each training figure's model FLOP
+    /// utilisation (the model FLOPs are counted from the spec; see `amvl_bench::flops`).
+    #[arg(long)]
+    pub peak_tflops: Option<f64>,
     /// Only write the spec the PyTorch reference reads (model, shapes, optimizer) to this file.
     #[arg(long)]
     pub write_spec: Option<PathBuf>,
@@ -107,6 +112,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         warmup: args.warmup,
         figures,
         seed: args.seed,
+        peak_tflops: args.peak_tflops,
     };
     let micro_batches = args.micro_batches.unwrap_or_else(|| {
         if args.device == "flex" {

@@ -35,11 +35,14 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
         "1",
         "--micro-batches",
         "1",
+        "--peak-tflops",
+        "0.5",
         "--json",
         path.to_str().unwrap(),
     ]);
     assert!(ok, "{stderr}");
     assert!(stdout.contains("amvl-burn tiny b=4 on flex f32"), "{stdout}");
+    assert!(stdout.contains("model TFLOP/s (MFU "), "{stdout}");
     let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let shape = &record["shape"];
     for (key, value) in [
@@ -94,6 +97,18 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
     assert!(record["machine"]["threads"].as_u64().unwrap() >= 1);
     assert!(record["memory"]["host_peak_rss_bytes"].as_u64().unwrap() > 0);
     assert_eq!(record["spec"]["model"]["decoder"]["vocab_size"], 512);
+    let flops = &record["flops"];
+    let step_flops = flops["model"]["train_step"].as_f64().unwrap();
+    assert!(step_flops > 0.0);
+    assert_eq!(flops["peak_tflops"], 0.5);
+    for figure in ["train_shared", "train_naive", "train_one_pass"] {
+        let median = record["figures"][figure]["median_s"].as_f64().unwrap();
+        let achieved = flops["achieved_tflops"][figure].as_f64().unwrap();
+        assert!((achieved - step_flops / median / 1e12).abs() < 1e-9 * achieved, "{figure}");
+        let mfu = flops["mfu"][figure].as_f64().unwrap();
+        assert!((mfu - achieved / 0.5).abs() < 1e-9, "{figure}");
+    }
+    assert!(flops["mfu"].get("prefill").is_none());
 }
 
 #[test]

@@ -223,6 +223,7 @@ pub fn comparison_record(
             "dtype": dtype,
             "figures": ours_figs,
             "derived": derived(shape, &ours_figs),
+            "flops": crate::flops::utilisation(&session.spec, &ours_figs, options.peak_tflops),
             "memory": {"host_peak_rss_bytes": system::peak_rss_bytes(), "device": ours_mem},
             "loss_after_bench": loss,
         },
@@ -234,6 +235,7 @@ pub fn comparison_record(
             "hello": hello,
             "figures": theirs_figs,
             "derived": derived(shape, &theirs_figs),
+            "flops": crate::flops::utilisation(&session.spec, &theirs_figs, options.peak_tflops),
             "memory": theirs_mem,
             "final": last,
         },
@@ -276,6 +278,25 @@ pub fn comparison_table(record: &Value) -> String {
                 .unwrap_or_else(|| "–".into())
         };
         out.push_str(&format!("{key:<18} {:>12} {:>12}\n", f("ours"), f("reference")));
+    }
+    let (what, key) = if record["ours"]["flops"]["peak_tflops"].is_null() {
+        ("TFLOP/s", "achieved_tflops")
+    } else {
+        ("MFU", "mfu")
+    };
+    for figure in ["train_shared", "train_naive", "train_one_pass"] {
+        let f = |side: &str| {
+            record[side]["flops"][key][figure].as_f64().map(|v| {
+                if key == "mfu" {
+                    format!("{:.1}%", v * 100.0)
+                } else {
+                    format!("{v:.3}")
+                }
+            })
+        };
+        if let (Some(a), Some(b)) = (f("ours"), f("reference")) {
+            out.push_str(&format!("{:<18} {a:>12} {b:>12}\n", format!("{what} {}", &figure[6..])));
+        }
     }
     let mem = |v: &Value| {
         v.as_u64()

@@ -7,12 +7,14 @@
 pub mod backends;
 pub mod compare;
 pub mod error;
+pub mod flops;
 pub mod measure;
 pub mod session;
 pub mod spec;
 pub mod system;
 
 pub use error::{BenchError, ParityError};
+pub use flops::{ModelFlops, utilisation};
 pub use measure::{BenchOptions, Stats, Timings, derived, figures_json, measure, prepare_device, record, summary};
 pub use session::{BenchSession, DeviceMemory, Figure};
 pub use spec::{BenchShape, BenchSpec, DECODE_TOKENS, LOSS_STEP, SIZES};

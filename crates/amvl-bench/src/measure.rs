@@ -59,6 +59,9 @@ pub struct BenchOptions {
     /// Which figures to measure (default: all).
     pub figures: Vec<Figure>,
     pub seed: u64,
+    /// The hardware's dense peak in the step's dtype, TFLOP/s: with it the record carries the
+    /// training figures' MFU.
+    pub peak_tflops: Option<f64>,
 }
 
 impl Default for BenchOptions {
@@ -68,6 +71,7 @@ impl Default for BenchOptions {
             warmup: 2,
             figures: Figure::ALL.to_vec(),
             seed: 0,
+            peak_tflops: None,
         }
     }
 }
@@ -159,6 +163,7 @@ pub fn record(
 ) -> Value {
     let figures = figures_json(timings);
     let derived = derived(&session.spec.shape, &figures);
+    let flops = crate::flops::utilisation(&session.spec, &figures, options.peak_tflops);
     let loss = session.loss_value(Figure::TrainShared);
     json!({
         "implementation": "amvl-burn",
@@ -175,6 +180,7 @@ pub fn record(
         "spec": session.spec.to_json(),
         "figures": figures,
         "derived": derived,
+        "flops": flops,
         "memory": {
             "host_peak_rss_bytes": system::peak_rss_bytes(),
             "device": session.memory(),
@@ -195,7 +201,7 @@ pub fn summary(record: &Value) -> String {
     let d = &record["derived"];
     format!(
         "{impl_} {config} b={batch}{micro} on {device} {dtype}: step {step} (p10 {p10}, p90 {p90}), {sps} samples/s, \
-         naive {naive}, one pass {one}, shared/one-pass {so}, prefill {prefill}, decode {dtok} tok/s cached vs {drec} recompute ({kv})",
+         {flops}naive {naive}, one pass {one}, shared/one-pass {so}, prefill {prefill}, decode {dtok} tok/s cached vs {drec} recompute ({kv})",
         impl_ = record["implementation"].as_str().unwrap_or("?"),
         config = record["config"].as_str().unwrap_or("?"),
         batch = record["shape"]["batch"],
@@ -216,6 +222,14 @@ pub fn summary(record: &Value) -> String {
             .as_f64()
             .map(|v| format!("{v:.1}"))
             .unwrap_or_else(|| "–".into()),
+        flops = match (
+            record["flops"]["achieved_tflops"]["train_shared"].as_f64(),
+            record["flops"]["mfu"]["train_shared"].as_f64()
+        ) {
+            (Some(t), Some(m)) => format!("{t:.3} model TFLOP/s (MFU {:.1}%), ", m * 100.0),
+            (Some(t), None) => format!("{t:.3} model TFLOP/s, "),
+            _ => String::new(),
+        },
         naive = ms(f("train_naive")),
         one = ms(f("train_one_pass")),
         so = x(d["shared_over_one_pass"].as_f64()),
