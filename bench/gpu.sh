@@ -5,10 +5,15 @@
 #
 # XTASK: a release xtask built with the cuda feature (scripts/cuda-build.sh; gzip it to carry it
 # to a GPU machine). OUT (default bench-out/): one JSON record per run and bench-gpu.log.
-# Ours always runs: `base` in bf16, in bf16-mixed (f32 master weights; the target) and in f32. The PyTorch comparisons (eager bf16
-# and torch.compile) run only where a Python with torch and CUDA is found: $AMVL_TORCH_PYTHON,
-# else python3.
+# Ours always runs: `base` on cuda in bf16, in bf16-mixed (f32 master weights; the target) and in
+# f32, the same on wgpu (its bf16 modes fail with a clear message where wgpu has no bf16), the
+# backend comparison with flex in f32 and bf16-mixed, and the default training run. The PyTorch
+# comparisons (eager bf16 and torch.compile) run only where a Python with torch and CUDA is found:
+# $AMVL_TORCH_PYTHON, else python3. Records carry MFU against the card's data-sheet peak.
 set -uo pipefail
+# The Vulkan loader (wgpu) complains on every device start without one.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg-runtime-$(id -u)}"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 
 xtask="${1:?usage: bench/gpu.sh XTASK [OUT]}"
 out="${2:-bench-out}"
