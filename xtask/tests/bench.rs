@@ -104,7 +104,10 @@ fn the_record_has_the_fixed_shapes_and_every_field() {
     for figure in ["train_shared", "train_naive", "train_one_pass"] {
         let median = record["figures"][figure]["median_s"].as_f64().unwrap();
         let achieved = flops["achieved_tflops"][figure].as_f64().unwrap();
-        assert!((achieved - step_flops / median / 1e12).abs() < 1e-9 * achieved, "{figure}");
+        assert!(
+            (achieved - step_flops / median / 1e12).abs() < 1e-9 * achieved,
+            "{figure}"
+        );
         let mfu = flops["mfu"][figure].as_f64().unwrap();
         assert!((mfu - achieved / 0.5).abs() < 1e-9, "{figure}");
     }
