@@ -163,3 +163,31 @@ fn matmul_sets_every_output_in_each_batched_path() {
     let b: Tensor<2> = Tensor::<1>::from_floats([1.0, 0.0, 0.0, 1.0, 1.0, 1.0], &device).reshape([3, 2]);
     assert_eq!(host(a.matmul(b)), [4.0, 5.0, 10.0, 11.0]);
 }
+
+/// Every one of the 2^32 f32 inputs through the tensor `exp`, against the C library's `expf`
+/// (about two minutes; `cargo test --test flex_kernels -- --ignored`).
+#[test]
+#[ignore]
+fn exp_equals_the_c_library_for_every_f32() {
+    if !c_library_uses_fma() {
+        return;
+    }
+    let device = Device::flex();
+    let chunk = 1u64 << 24;
+    let mut differ = 0u64;
+    for start in (0..1u64 << 32).step_by(chunk as usize) {
+        let xs: Vec<f32> = (start..start + chunk).map(|b| f32::from_bits(b as u32)).collect();
+        let got = Tensor::<1>::from_floats(xs.as_slice(), &device)
+            .exp()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (g, x) in got.iter().zip(&xs) {
+            let want = std::hint::black_box(*x).exp();
+            if g.to_bits() != want.to_bits() && !(g.is_nan() && want.is_nan()) {
+                differ += 1;
+            }
+        }
+    }
+    assert_eq!(differ, 0, "{differ} inputs differ from the C library");
+}
