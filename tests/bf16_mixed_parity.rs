@@ -6,7 +6,7 @@
 mod backend_common;
 
 use amvl::burn::tensor::FloatDType;
-use amvl_bench::backends::{Capture, ParityOptions, capture_on};
+use amvl_bench::backends::{Agreement, Capture, ParityOptions, capture_on};
 use amvl_train::precision::Precision;
 use backend_common::*;
 
@@ -20,11 +20,6 @@ fn run(precision: Precision, device: &amvl::burn::tensor::Device) -> Capture {
     capture_on(&options, device).expect("capture runs")
 }
 
-fn max_rel(a: &[f32], b: &[f32]) -> f32 {
-    let scale = b.iter().fold(0f32, |m, v| m.max(v.abs())).max(1e-12);
-    a.iter().zip(b).fold(0f32, |m, (x, y)| m.max((x - y).abs())) / scale
-}
-
 #[test]
 fn bf16_mixed_matches_pure_bf16_at_first_and_keeps_small_updates() {
     let device = device_or_skip("flex", "bf16_mixed_parity", FloatDType::BF16).expect("flex computes in bf16");
@@ -34,7 +29,7 @@ fn bf16_mixed_matches_pure_bf16_at_first_and_keeps_small_updates() {
     for (a, b) in mixed.outputs.iter().zip(&pure.outputs) {
         assert_eq!(a.name, b.name);
         assert_eq!(
-            max_rel(&a.values, &b.values),
+            Agreement::of(&a.values, &b.values).max_rel,
             0.0,
             "{}: first forward pass differs",
             a.name
@@ -42,7 +37,12 @@ fn bf16_mixed_matches_pure_bf16_at_first_and_keeps_small_updates() {
     }
     assert!(mixed.grads.len() >= 20, "{} gradients", mixed.grads.len());
     for (a, b) in mixed.grads.iter().zip(&pure.grads) {
-        assert_eq!(max_rel(&a.values, &b.values), 0.0, "{}: first gradient differs", a.name);
+        assert_eq!(
+            Agreement::of(&a.values, &b.values).max_rel,
+            0.0,
+            "{}: first gradient differs",
+            a.name
+        );
     }
     say(&format!("pure  {:?}\nmixed {:?}", pure.losses, mixed.losses));
     assert_eq!(mixed.losses.len(), 12);

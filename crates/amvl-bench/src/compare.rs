@@ -295,7 +295,8 @@ pub fn comparison_table(record: &Value) -> String {
             })
         };
         if let (Some(a), Some(b)) = (f("ours"), f("reference")) {
-            out.push_str(&format!("{:<18} {a:>12} {b:>12}\n", format!("{what} {}", &figure[6..])));
+            let short = figure.trim_start_matches("train_");
+            out.push_str(&format!("{:<18} {a:>12} {b:>12}\n", format!("{what} {short}")));
         }
     }
     let mem = |v: &Value| {

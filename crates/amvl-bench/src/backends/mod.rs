@@ -88,7 +88,7 @@ impl ParityOptions {
 /// noise), hands them to `run`, and removes the weights file afterwards.
 fn with_shared<T>(
     options: &ParityOptions,
-    run: impl FnOnce(&Shared, &RunConfig) -> Result<T, ParityError>,
+    run: impl FnOnce(&Shared) -> Result<T, ParityError>,
 ) -> Result<T, ParityError> {
     if options.precision == Precision::Bf16Mixed && options.float != FloatDType::BF16 {
         return Err(ParityError::Precision(format!("{:?}", options.float).to_lowercase()));
@@ -137,7 +137,7 @@ fn with_shared<T>(
             options.steps
         },
     };
-    let result = run(&shared, &config);
+    let result = run(&shared);
     let _ = std::fs::remove_file(&weights);
     result
 }
@@ -145,7 +145,7 @@ fn with_shared<T>(
 /// The comparison workload on `device` alone, with `options.precision` (no reference run):
 /// what `compare` reads from each device.
 pub fn capture_on(options: &ParityOptions, device: &Device) -> Result<Capture, ParityError> {
-    with_shared(options, |shared, _| {
+    with_shared(options, |shared| {
         capture::capture(shared, &device.clone().autodiff(), options.precision)
     })
 }
@@ -153,10 +153,10 @@ pub fn capture_on(options: &ParityOptions, device: &Device) -> Result<Capture, P
 /// Runs the comparison on each of `devices` (names as `--device` takes them; `flex` is the
 /// reference and is run once whether listed or not).
 pub fn compare(options: &ParityOptions, devices: &[String]) -> Result<BackendReport, ParityError> {
-    with_shared(options, |shared, config| {
+    with_shared(options, |shared| {
         let reference = capture::capture(shared, &Device::flex().autodiff(), Precision::Device)?;
         let mut report = BackendReport {
-            config: config.clone(),
+            config: shared.config.clone(),
             steps: options.steps,
             float: options.describe(),
             reference_step_seconds: report::median(&reference.step_seconds),
